@@ -1,0 +1,141 @@
+"""Recording operations and walking them backwards: the chain rule, for `Value` and `Tensor` alike.
+
+A node (a `Value` or a `Tensor`) made by an op remembers the op (`node.op`, an entry of `ops.py`),
+its inputs (`node.inputs`, a tuple, in argument order) and the op's settings (`node.attrs`).
+`backward()` orders the graph so every node comes after its inputs, then walks that order in
+reverse: each node's gradient is complete by the time it is visited, and each input receives
+g · ∂out/∂input from the op's rule, added (`+`) to what it already has. A node used twice thus gets
+the sum of both paths.
+
+Gradients, by decision:
+- leaves (nodes you made, not an op) *accumulate* across `backward()` calls, as in PyTorch;
+  clear them with `zero_grad()`.
+- intermediate nodes keep the gradient of the most recent `backward()` through them (PyTorch keeps
+  them only after `retain_grad()`; a teaching engine shows them all, so graphs can be drawn with
+  every gradient on them).
+"""
+
+from contextlib import contextmanager
+from typing import Iterator
+
+import numpy as np
+
+
+class _Modes:
+    grad_enabled = True     # False inside `no_grad()`: ops record nothing
+    detect_anomaly = False  # True inside `detect_anomaly()`: raise at the first nan/inf
+
+
+@contextmanager
+def no_grad() -> Iterator[None]:
+    """Compute without recording: outputs made inside have no op, no inputs, no gradient.
+
+    >>> with no_grad():
+    ...     y = x * 2          # y.requires_grad is False
+    Also usable as a decorator, as `torch.no_grad`.
+    """
+    previous, _Modes.grad_enabled = _Modes.grad_enabled, False
+    try:
+        yield
+    finally:
+        _Modes.grad_enabled = previous
+
+
+@contextmanager
+def enable_grad() -> Iterator[None]:
+    """Record again inside a `no_grad()` block."""
+    previous, _Modes.grad_enabled = _Modes.grad_enabled, True
+    try:
+        yield
+    finally:
+        _Modes.grad_enabled = previous
+
+
+def is_grad_enabled() -> bool:
+    return _Modes.grad_enabled
+
+
+@contextmanager
+def detect_anomaly() -> Iterator[None]:
+    """Raise `FloatingPointError` at the first op whose output (or gradient) holds nan or inf."""
+    previous, _Modes.detect_anomaly = _Modes.detect_anomaly, True
+    try:
+        yield
+    finally:
+        _Modes.detect_anomaly = previous
+
+
+def _describe(data) -> str:
+    shape = np.shape(data)
+    return f"shape {shape}" if shape else f"value {data!r}"
+
+
+def _check_finite(what: str, op, result, inputs) -> None:
+    if np.all(np.isfinite(result)):
+        return
+    bad = np.argwhere(~np.isfinite(np.asarray(result)))[0]
+    at = f" at index {tuple(int(i) for i in bad)}" if len(bad) else ""
+    value = np.asarray(result)[tuple(bad)]
+    ins = ", ".join(_describe(x.data) for x in inputs)
+    raise FloatingPointError(
+        f"detect_anomaly: {what} of op '{op.name}' ({op.formula}) holds {value}{at}; "
+        f"its inputs: {ins}")
+
+
+def apply(op, *inputs, **attrs):
+    """Run a primitive forward on the inputs' data and record it on the output node."""
+    cls = type(inputs[-1])
+    out = cls._from_op(op.forward(cls.xp, *[x.data for x in inputs], **attrs))
+    if _Modes.detect_anomaly:
+        _check_finite("the output", op, out.data, inputs)
+    if _Modes.grad_enabled and any(x.requires_grad for x in inputs):
+        out.requires_grad = True
+        out.op, out.inputs, out.attrs = op, inputs, attrs
+    return out
+
+
+def topological_order(root) -> list:
+    """Every node `root` depends on, each after all of its inputs (root last).
+
+    Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs no
+    recursion and no change to Python's recursion limit.
+    """
+    order, seen = [], {id(root)}
+    stack = [(root, iter(root.inputs))]
+    while stack:
+        node, pending = stack[-1]
+        for parent in pending:
+            if id(parent) not in seen:
+                seen.add(id(parent))
+                stack.append((parent, iter(parent.inputs)))
+                break
+        else:  # all inputs placed: the node can follow them
+            stack.pop()
+            order.append(node)
+    return order
+
+
+def backward(root, grad) -> None:
+    """Send `grad` (∂L/∂root) back through the graph, leaving ∂L/∂node in every `node.grad`."""
+    order = topological_order(root)
+    for node in order:
+        if node.inputs:                     # intermediate: holds only this call's gradient
+            node.grad = None
+    root._accumulate(grad)
+    for node in reversed(order):
+        g = node.grad
+        if g is None or not node.inputs:
+            continue
+        op, out, attrs = node.op, node.data, node.attrs
+        xp = type(node).xp
+        datas = [x.data for x in node.inputs]
+        for i, x in enumerate(node.inputs):
+            if not x.requires_grad:
+                continue
+            if op.variadic:
+                gx = op.vjp[0](xp, g, out, *datas, i=i, **attrs)
+            else:
+                gx = op.vjp[i](xp, g, out, *datas, **attrs)
+            if _Modes.detect_anomaly:
+                _check_finite(f"the gradient for input {i}", op, gx, node.inputs)
+            x._accumulate(gx)

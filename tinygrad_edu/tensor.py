@@ -1,0 +1,375 @@
+"""`Tensor`: a NumPy array that remembers how it was computed. Same graph, same rules as `Value`."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Sequence
+
+import numpy as np
+from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
+
+from . import ops
+from .autograd import apply, backward
+
+
+class Tensor:
+    """An n-dimensional array in a computation graph.
+
+    >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    >>> x = Tensor([1.0, -1.0])
+    >>> loss = (W @ x).sigmoid().sum()
+    >>> loss.backward()
+    >>> W.grad
+    array([[ 0.19661193, -0.19661193],
+           [ 0.19661193, -0.19661193]], dtype=float32)
+
+    dtype follows PyTorch: Python floats and lists of them become float32, NumPy arrays keep their
+    dtype, integers stay integers (and cannot require a gradient). `data` is the NumPy array
+    itself, not a copy. `grad` is None until `backward()` reaches this tensor, then an array of the
+    tensor's shape and dtype; a leaf's grad accumulates across calls (`zero_grad()` clears it).
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group")
+    xp = np                  # the functions the rules in ops.py compute with
+    __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
+
+    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
+        self.data = _as_array(data, dtype)
+        if requires_grad and self.data.dtype.kind != "f":
+            raise TypeError(
+                f"Tensor(requires_grad=True) needs floating-point data, got dtype {self.data.dtype}; "
+                f"pass floats (e.g. [1.0, 2.0]) or dtype=np.float32")
+        self.grad = None
+        self.requires_grad = requires_grad
+        self.label = label
+        self.op, self.inputs, self.attrs = None, (), {}
+        self.group = None
+
+    @staticmethod
+    def _from_op(data) -> Tensor:
+        t = Tensor.__new__(Tensor)
+        t.data = data if type(data) is np.ndarray else np.asarray(data)   # NumPy returns 0-d results as scalars
+        t.grad, t.requires_grad, t.label = None, False, ""
+        t.op, t.inputs, t.attrs, t.group = None, (), {}, None
+        return t
+
+    def _accumulate(self, g) -> None:
+        g = sum_to(np.asarray(g), self.shape)
+        if self.inputs:                       # intermediate: its gradient, as the rules produced it
+            self.grad = g if self.grad is None else self.grad + g
+        elif self.grad is None:               # leaf: its own array, in its own dtype
+            self.grad = g.astype(self.dtype, copy=True)
+        else:
+            self.grad = self.grad + g.astype(self.dtype, copy=False)
+
+    def backward(self, grad=None) -> None:
+        """Fill `.grad` of every tensor this one depends on with ∂self/∂tensor (times `grad`).
+
+        Without `grad`, the output must hold a single number (a loss); with it, `grad` is
+        ∂L/∂self, of this tensor's shape.
+        """
+        if grad is None:
+            if self.size != 1:
+                raise RuntimeError(
+                    f"backward() without a gradient needs a scalar output; this output has shape {self.shape}. "
+                    f"Reduce it first (e.g. .sum()) or pass backward(grad) with an array of shape {self.shape}")
+            grad = np.ones(self.shape, dtype=self.dtype)
+        else:
+            grad = _as_array(grad.data if isinstance(grad, Tensor) else grad, None)
+            if grad.shape != self.shape:
+                raise ValueError(f"backward(grad): grad has shape {grad.shape} but the output has shape {self.shape}; "
+                                 f"they must be equal")
+            grad = grad.astype(self.dtype, copy=False)
+        backward(self, grad)
+
+    def zero_grad(self) -> None:
+        self.grad = None
+
+    # ---- what it is ----------------------------------------------------------------------------
+    @property
+    def shape(self) -> tuple: return self.data.shape
+    @property
+    def dtype(self) -> np.dtype: return self.data.dtype
+    @property
+    def ndim(self) -> int: return self.data.ndim
+    @property
+    def size(self) -> int: return self.data.size
+
+    def numpy(self) -> np.ndarray:
+        return self.data
+
+    def item(self) -> float:
+        if self.size != 1:
+            raise ValueError(f"item(): only a tensor with one element converts to a Python number; "
+                             f"this one has shape {self.shape}")
+        return self.data.item()
+
+    def detach(self) -> Tensor:
+        """The same data, cut from the graph (no op, no gradient)."""
+        return Tensor(self.data)
+
+    def __len__(self) -> int:
+        if self.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.shape[0]
+
+    def __repr__(self) -> str:
+        body = np.array2string(self.data, separator=", ", prefix="Tensor(")
+        extra = "" if self.dtype == np.float32 else f", dtype={self.dtype}"
+        extra += ", requires_grad=True" if self.requires_grad else ""
+        extra += f", label={self.label!r}" if self.label else ""
+        return f"Tensor({body}{extra})"
+
+    # ---- elementwise arithmetic: numbers and arrays on either side -------------------------------
+    def __add__(self, other): return _binary(ops.add, self, other)
+    def __radd__(self, other): return _binary(ops.add, other, self)
+    def __sub__(self, other): return _binary(ops.sub, self, other)
+    def __rsub__(self, other): return _binary(ops.sub, other, self)
+    def __mul__(self, other): return _binary(ops.mul, self, other)
+    def __rmul__(self, other): return _binary(ops.mul, other, self)
+    def __truediv__(self, other): return _binary(ops.div, self, other)
+    def __rtruediv__(self, other): return _binary(ops.div, other, self)
+    def __pow__(self, other): return _binary(ops.pow, self, other)
+    def __rpow__(self, other): return _binary(ops.pow, other, self)
+    def __neg__(self): return apply(ops.neg, self)
+
+    def __matmul__(self, other): return matmul(self, other)
+    def __rmatmul__(self, other): return matmul(other, self)
+
+    # comparisons give boolean tensors (no gradient), for masks and `where`
+    def __lt__(self, other): return Tensor(self.data < _data(other))
+    def __le__(self, other): return Tensor(self.data <= _data(other))
+    def __gt__(self, other): return Tensor(self.data > _data(other))
+    def __ge__(self, other): return Tensor(self.data >= _data(other))
+    def __eq__(self, other): return Tensor(self.data == _data(other))
+    def __ne__(self, other): return Tensor(self.data != _data(other))
+    __hash__ = object.__hash__   # hashed by identity, as nodes of a graph
+
+    # ---- elementwise functions -------------------------------------------------------------------
+    def exp(self) -> Tensor: return apply(ops.exp, self)
+    def log(self) -> Tensor: return apply(ops.log, self)
+    def sqrt(self) -> Tensor: return apply(ops.sqrt, self)
+    def abs(self) -> Tensor: return apply(ops.abs, self)
+    def tanh(self) -> Tensor: return apply(ops.tanh, self)
+    def sigmoid(self) -> Tensor: return apply(ops.sigmoid, self)
+    def relu(self) -> Tensor: return apply(ops.relu, self)
+    def leaky_relu(self, slope: float = 0.01) -> Tensor: return apply(ops.leaky_relu, self, slope=slope)
+    def __abs__(self) -> Tensor: return self.abs()
+
+    def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
+        """min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi."""
+        if lo is None and hi is None:
+            raise ValueError("clip(lo, hi): give at least one of lo and hi")
+        if lo is not None and hi is not None and lo > hi:
+            raise ValueError(f"clip(lo, hi): lo={lo} is greater than hi={hi}")
+        return apply(ops.clip, self, lo=lo, hi=hi)
+
+    def softmax(self, axis: int = -1) -> Tensor:
+        """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine."""
+        return apply(ops.softmax, self, axis=self._axis("softmax", axis))
+
+    def log_softmax(self, axis: int = -1) -> Tensor:
+        """x - log Σ eˣ along axis, stable for logits of ±1000."""
+        return apply(ops.log_softmax, self, axis=self._axis("log_softmax", axis))
+
+    # ---- reductions ------------------------------------------------------------------------------
+    def sum(self, axis=None, keepdims: bool = False) -> Tensor:
+        return apply(ops.sum, self, axis=self._axes("sum", axis), keepdims=keepdims)
+
+    def mean(self, axis=None, keepdims: bool = False) -> Tensor:
+        axes = self._axes("mean", axis)
+        count = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        return self.sum(axes, keepdims) / count
+
+    def max(self, axis=None, keepdims: bool = False) -> Tensor:
+        return apply(ops.max, self, axis=self._axes("max", axis, nonempty=True), keepdims=keepdims)
+
+    def min(self, axis=None, keepdims: bool = False) -> Tensor:
+        return apply(ops.min, self, axis=self._axes("min", axis, nonempty=True), keepdims=keepdims)
+
+    # ---- shapes ----------------------------------------------------------------------------------
+    def reshape(self, *shape) -> Tensor:
+        shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
+        try:
+            return apply(ops.reshape, self, shape=shape)
+        except (ValueError, TypeError):
+            raise ValueError(f"reshape: cannot reshape shape {self.shape} ({self.size} elements) into {shape}") from None
+
+    def flatten(self, start_dim: int = 0) -> Tensor:
+        """Merge the axes from start_dim on into one (start_dim=1 keeps the batch axis)."""
+        start = normalize_axis_index(start_dim, max(self.ndim, 1))
+        return self.reshape(self.shape[:start] + (-1,))
+
+    def transpose(self, *axes) -> Tensor:
+        """Permute the axes (reversed when none are given), as np.transpose."""
+        axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
+        axes = axes or tuple(reversed(range(self.ndim)))
+        if sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim)):
+            raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
+        return apply(ops.transpose, self, axes=tuple(a % self.ndim for a in axes))
+
+    @property
+    def T(self) -> Tensor:
+        return self.transpose()
+
+    def __getitem__(self, index) -> Tensor:
+        """Slices, integers, integer arrays and boolean masks, as NumPy indexes.
+        The gradient scatters back into the indexed places; repeated indices accumulate."""
+        index = tuple(_data(i) for i in index) if isinstance(index, tuple) else _data(index)
+        try:
+            return apply(ops.getitem, self, index=index)
+        except IndexError as e:
+            raise IndexError(f"Tensor index {_short(index)} on shape {self.shape}: {e}") from None
+
+    # ---- helpers that check arguments before NumPy sees them -------------------------------------
+    def _axis(self, name: str, axis: int) -> int:
+        try:
+            return normalize_axis_index(axis, self.ndim)
+        except (np.exceptions.AxisError, TypeError):
+            raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {self.shape}") from None
+
+    def _axes(self, name: str, axis, nonempty: bool = False):
+        if nonempty and self.size == 0:
+            raise ValueError(f"{name}: the tensor is empty (shape {self.shape}); {name} of no numbers is undefined")
+        if axis is None:
+            return None
+        try:
+            return normalize_axis_tuple(axis, self.ndim)
+        except (np.exceptions.AxisError, TypeError):
+            raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {self.shape}") from None
+
+
+# ---- module functions ----------------------------------------------------------------------------
+
+def matmul(a, b) -> Tensor:
+    """a @ b for 1-D, 2-D and batched (broadcast) operands, as np.matmul."""
+    a, b = _tensors(a, b)
+    if a.ndim == 0 or b.ndim == 0:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least one dimension (use * for scalars)")
+    k_a, k_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
+    if k_a != k_b:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {k_a} and {k_b} differ")
+    try:
+        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} "
+                         f"do not broadcast") from None
+    return apply(ops.matmul, a, b)
+
+
+def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
+    """Join tensors along an existing axis; the gradient is split back into the pieces."""
+    tensors = _tensors(*tensors)
+    first = tensors[0]
+    axis = first._axis("concatenate", axis)
+    for i, t in enumerate(tensors):
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != first.shape[:axis] + first.shape[axis + 1:]:
+            raise ValueError(f"concatenate: tensor {i} has shape {t.shape} but tensor 0 has shape {first.shape}; "
+                             f"all dimensions except axis {axis} must match")
+    return apply(ops.concatenate, *tensors, axis=axis)
+
+
+def stack(tensors: Sequence, axis: int = 0) -> Tensor:
+    """Join same-shape tensors along a new axis."""
+    tensors = _tensors(*tensors)
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape} but tensor 0 has shape {tensors[0].shape}; "
+                             f"stack needs equal shapes")
+    try:
+        axis = normalize_axis_index(axis, tensors[0].ndim + 1)
+    except np.exceptions.AxisError:
+        raise ValueError(f"stack: axis {axis} is out of range for stacking tensors of shape {tensors[0].shape}") from None
+    return apply(ops.stack, *tensors, axis=axis)
+
+
+def where(cond, a, b) -> Tensor:
+    """a where cond holds, else b (broadcast together); cond gets no gradient."""
+    cond = Tensor(_data(cond))
+    if cond.dtype != bool:
+        raise TypeError(f"where(cond, a, b): cond must be boolean, got dtype {cond.dtype}")
+    a, b = _tensors(a, b)
+    _broadcast_shape("where", cond, a, b)
+    return apply(ops.where, cond, a, b)
+
+
+def maximum(a, b) -> Tensor:
+    """Elementwise max(a, b); where a == b each gets half the gradient."""
+    return _binary(ops.maximum, a, b)
+
+
+def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Undo broadcasting: sum g over the axes that broadcasting added or stretched from 1 to `shape`.
+
+    The one place the engine handles broadcasting; no rule in ops.py has to.
+    """
+    if g.shape == shape:
+        return g
+    added = g.ndim - len(shape)
+    stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and g.shape[added + i] != 1)
+    return g.sum(axis=tuple(range(added)) + stretched, keepdims=True).reshape(shape)
+
+
+# ---- turning arguments into tensors --------------------------------------------------------------
+
+def _as_array(data, dtype) -> np.ndarray:
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.asarray(data)
+    else:
+        try:
+            arr = np.asarray(data)
+        except ValueError as e:   # ragged nested lists
+            raise ValueError(f"Tensor(data): could not make an array of {_short(data)}: {e}") from None
+        if dtype is None and arr.dtype == np.float64:
+            arr = arr.astype(np.float32)          # PyTorch's default float
+    if dtype is not None:
+        arr = arr.astype(dtype, copy=False)
+    if arr.dtype.kind not in "biuf":
+        raise TypeError(f"Tensor(data): data must be numeric (bool, int or float), got dtype {arr.dtype} "
+                        f"from {_short(data)}")
+    return arr
+
+
+def _data(x):
+    return x.data if isinstance(x, Tensor) else x
+
+
+def _tensors(*xs) -> list:
+    """Tensors as they are; numbers and arrays as constant tensors."""
+    out = [x if isinstance(x, Tensor) else None for x in xs]
+    like = next((x for x in out if x is not None), None)
+    return [x if x is not None else _constant(v, like) for x, v in zip(out, xs)]
+
+
+def _constant(x, like: Tensor | None) -> Tensor:
+    """A number or array operand as a constant tensor. A Python number takes the other operand's
+    dtype (float32 stays float32: `t * 0.5` is not promoted), as in NumPy and PyTorch."""
+    if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and like is not None:
+        if not isinstance(x, numbers.Real):
+            raise TypeError(f"expected a real number, got {type(x).__name__} {x!r}")
+        return Tensor(np.asarray(x, dtype=np.result_type(like.data, x)))
+    try:
+        return Tensor(x)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"cannot combine a Tensor with {type(x).__name__} {_short(x)}: {e}") from None
+
+
+def _broadcast_shape(name: str, *ts: Tensor) -> tuple:
+    try:
+        return np.broadcast_shapes(*(t.shape for t in ts))
+    except ValueError:
+        shapes = " and ".join(str(t.shape) for t in ts)
+        raise ValueError(f"{name}: shapes {shapes} do not broadcast (each trailing dimension must be equal or 1)") from None
+
+
+def _binary(op, a, b) -> Tensor:
+    a, b = _tensors(a, b)
+    _broadcast_shape(op.name, a, b)
+    return apply(op, a, b)
+
+
+def _short(x) -> str:
+    text = repr(x)
+    return text if len(text) <= 60 else text[:57] + "..."

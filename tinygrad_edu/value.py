@@ -1,0 +1,90 @@
+"""`Value`: one number that remembers how it was computed, micrograd's node with every rule from `ops.py`."""
+
+from __future__ import annotations
+
+import numbers
+
+from . import ops, scalar_math
+from .autograd import apply, backward
+
+
+class Value:
+    """A scalar in a computation graph.
+
+    >>> x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.8813735870195432, label="b")
+    >>> y = (x * w + b).tanh()
+    >>> y.backward()
+    >>> round(y.data, 4), x.grad, w.grad
+    (0.7071, -1.4999999999999996, 0.9999999999999998)
+
+    Attributes: `data` (a float), `grad` (∂L/∂self after `backward()`), `label` (for pictures),
+    `op` and `inputs` (the primitive that made this node and its operands; None and () for a leaf),
+    `attrs` (the op's settings). Numbers combine with Values on either side: `2 * x`, `1 - x`.
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group")
+    xp = scalar_math   # the functions the rules in ops.py compute with, for floats
+
+    def __init__(self, data: float, label: str = "", requires_grad: bool = True):
+        if not isinstance(data, numbers.Real):
+            raise TypeError(f"Value(data): data must be a real number, got {type(data).__name__} {data!r}")
+        self.data = float(data)
+        self.grad = 0.0
+        self.requires_grad = requires_grad
+        self.label = label
+        self.op, self.inputs, self.attrs = None, (), {}
+        self.group = None
+
+    @staticmethod
+    def _from_op(data: float) -> Value:
+        return Value(data, requires_grad=False)
+
+    def _accumulate(self, g: float) -> None:
+        self.grad = g if self.grad is None else self.grad + g
+
+    def backward(self, grad: float = 1.0) -> None:
+        """Fill `.grad` of every node this one depends on with ∂self/∂node (times `grad`)."""
+        backward(self, float(grad))
+
+    def zero_grad(self) -> None:
+        self.grad = 0.0
+
+    # ---- arithmetic: numbers on either side become constant Values --------------------------
+    def __add__(self, other): return apply(ops.add, self, _value(other))
+    def __radd__(self, other): return apply(ops.add, _value(other), self)
+    def __sub__(self, other): return apply(ops.sub, self, _value(other))
+    def __rsub__(self, other): return apply(ops.sub, _value(other), self)
+    def __mul__(self, other): return apply(ops.mul, self, _value(other))
+    def __rmul__(self, other): return apply(ops.mul, _value(other), self)
+    def __truediv__(self, other): return apply(ops.div, self, _value(other))
+    def __rtruediv__(self, other): return apply(ops.div, _value(other), self)
+    def __pow__(self, other): return apply(ops.pow, self, _value(other))
+    def __rpow__(self, other): return apply(ops.pow, _value(other), self)
+    def __neg__(self): return apply(ops.neg, self)
+
+    # ---- functions ---------------------------------------------------------------------------
+    def exp(self) -> Value: return apply(ops.exp, self)
+    def log(self) -> Value: return apply(ops.log, self)
+    def sqrt(self) -> Value: return apply(ops.sqrt, self)
+    def abs(self) -> Value: return apply(ops.abs, self)
+    def tanh(self) -> Value: return apply(ops.tanh, self)
+    def sigmoid(self) -> Value: return apply(ops.sigmoid, self)
+    def relu(self) -> Value: return apply(ops.relu, self)
+    def leaky_relu(self, slope: float = 0.01) -> Value: return apply(ops.leaky_relu, self, slope=slope)
+
+    def __abs__(self) -> Value: return self.abs()
+    def __float__(self) -> float: return self.data
+    def item(self) -> float: return self.data
+
+    def __repr__(self) -> str:
+        label = f", label={self.label!r}" if self.label else ""
+        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+
+
+def _value(x) -> Value:
+    """A Value as is; a number as a constant Value (a leaf that needs no gradient)."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, numbers.Real):
+        return Value(x, requires_grad=False)
+    raise TypeError(f"Value arithmetic needs a Value or a real number, got {type(x).__name__} {x!r}")

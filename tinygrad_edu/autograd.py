@@ -24,6 +24,7 @@ import numpy as np
 class _Modes:
     grad_enabled = True     # False inside `no_grad()`: ops record nothing
     detect_anomaly = False  # True inside `detect_anomaly()`: raise at the first nan/inf
+    counter = None          # an `OpCount` inside `count_ops()`: every rule evaluation is tallied
 
 
 @contextmanager
@@ -83,14 +84,26 @@ def _check_finite(what: str, op, result, inputs) -> None:
 
 
 def apply(op, *inputs, **attrs):
-    """Run a primitive forward on the inputs' data and record it on the output node."""
+    """Run a primitive forward on the inputs' data and record it on the output node.
+
+    Forward mode rides along: when an input carries a tangent ṫ (`Dual`, `functional.jvp`), the
+    output gets its tangent from the op's jvp rule here, while the value is computed.
+    """
     cls = type(inputs[-1])
-    out = cls._from_op(op.forward(cls.xp, *[x.data for x in inputs], **attrs))
+    xp, datas = cls.xp, [x.data for x in inputs]
+    out = cls._from_op(op.forward(xp, *datas, **attrs))
+    if _Modes.counter is not None:
+        _Modes.counter.add("forward", op, out.data, datas)
     if _Modes.detect_anomaly:
         _check_finite("the output", op, out.data, inputs)
     if _Modes.grad_enabled and any(x.requires_grad for x in inputs):
         out.requires_grad = True
         out.op, out.inputs, out.attrs = op, inputs, attrs
+    if any(x.tangent is not None for x in inputs):
+        ts = [x.tangent for x in inputs]
+        out._set_tangent(op.jvp(xp, ts, out.data, *datas, **attrs))
+        if _Modes.counter is not None:
+            _Modes.counter.add("tangent", op, out.data, datas)
     return out
 
 
@@ -136,6 +149,8 @@ def backward(root, grad) -> None:
                 gx = op.vjp[0](xp, g, out, *datas, i=i, **attrs)
             else:
                 gx = op.vjp[i](xp, g, out, *datas, **attrs)
+            if _Modes.counter is not None:
+                _Modes.counter.add("backward", op, out, datas)
             if _Modes.detect_anomaly:
                 _check_finite(f"the gradient for input {i}", op, gx, node.inputs)
             x._accumulate(gx)

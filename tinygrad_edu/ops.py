@@ -1,23 +1,32 @@
 """The primitives: each one's forward computation and its derivative, written once.
 
-This file is the whole derivative catalogue of the engine. `Value` (scalars) and `Tensor`
-(NumPy arrays) both call these entries; nothing else in the engine knows a derivative.
-Everything not listed here (subtraction aside, `mean`, `flatten`, `.T`, ...) is composed from
-these primitives and so needs no rule of its own.
+This file is the whole derivative catalogue of the engine. `Value` (scalars) and `Tensor` (NumPy
+arrays), reverse mode (`backward`) and forward mode (tangents, `jvp`) all use these entries; nothing
+else in the engine knows a derivative. Everything not listed here (`mean`, `flatten`, `.T`, ...) is
+composed from these primitives and so needs no rule of its own.
+
+A primitive gives its derivative in one of three ways:
+
+- **Elementwise** primitives give their `partials`: ∂out/∂input for each input. Both modes follow:
+  reverse mode sends back g · ∂out/∂input, forward mode carries ṫ · ∂out/∂input forward.
+- **Linear** primitives (sum, reshape, getitem, ...) are their own derivative: forward mode applies the
+  primitive to the tangents; reverse mode needs the transpose, given as `vjp`.
+- The rest (matmul, max, softmax, ...) give `vjp` (reverse) and `jvp` (forward) side by side.
 
 Names in scope in every rule:
 
     xp        the array namespace: NumPy for `Tensor`, `scalar_math` (NumPy on floats) for `Value`
-    g         the gradient arriving at the output, ∂L/∂out (same shape as out)
+    g         the gradient arriving at the output, ∂L/∂out (reverse mode)
+    ts        the inputs' tangents ṫ, one per input, None where an input carries none (forward mode)
     out       the forward result
     a, b, x   the inputs' data, by position
     **attrs   the op's non-differentiable settings (axis, keepdims, slope, shape, index, ...)
 
-`vjp` holds one rule per input, returning that input's share of the gradient, ∂L/∂input =
-g · ∂out/∂input (a vector-Jacobian product). `None` marks an input that is not differentiable.
-A rule may return a gradient in the broadcast shape of the output: the engine sums it back to the
-input's shape (`tensor.sum_to`), so no rule here knows about broadcasting. Variadic primitives
-(`concatenate`, `stack`) have a single rule that also receives the input's position `i`.
+`vjp` holds one rule per input returning that input's share of the gradient (a vector-Jacobian
+product); `None` marks an input that is not differentiable. Results may come out in the broadcast
+shape of the output: the engine sums a gradient back to its input's shape (`tensor.sum_to`) and
+broadcasts a tangent to the output's shape, so no rule here knows about broadcasting. Variadic
+primitives (`concatenate`, `stack`) have a single vjp rule that also receives the input's position `i`.
 """
 
 import builtins
@@ -29,16 +38,46 @@ import numpy as np
 
 @dataclass(frozen=True, eq=False)
 class Op:
-    """A primitive: how to compute it, and how to send a gradient back through it."""
+    """A primitive: how to compute it, and how derivatives pass through it in both modes."""
 
-    name: str                      # as drawn in graphs and named in error messages
-    formula: str                   # the maths, as shown in docs and pictures
-    forward: Callable              # forward(xp, *inputs, **attrs) -> out
-    vjp: tuple                     # one rule per input: rule(xp, g, out, *inputs, **attrs) -> ∂L/∂input
-    variadic: bool = False         # one rule for any number of inputs, called with i=position
+    name: str                         # as drawn in graphs and named in error messages
+    formula: str                      # the maths, as shown in docs and pictures
+    forward: Callable                 # forward(xp, *inputs, **attrs) -> out
+    partials: tuple | None = None     # elementwise: partial(xp, out, *inputs, **attrs) -> ∂out/∂input
+    vjp: tuple | None = None          # reverse rule per input: rule(xp, g, out, *inputs, **attrs) -> ∂L/∂input
+    jvp: Callable | None = None       # forward rule: jvp(xp, ts, out, *inputs, **attrs) -> ṫ_out
+    linear: bool = False              # linear in its inputs: the jvp is the op itself, on the tangents
+    variadic: bool = False            # any number of inputs; the one vjp rule is called with i=position
+
+    def __post_init__(self):
+        if self.partials is not None:
+            object.__setattr__(self, "vjp", tuple(None if p is None else _reverse_by(p) for p in self.partials))
+            object.__setattr__(self, "jvp", _forward_by(self.partials))
+        elif self.linear:
+            object.__setattr__(self, "jvp", _forward_through(self.forward))
 
     def __repr__(self) -> str:
         return f"<op {self.name}: {self.formula}>"
+
+
+def _reverse_by(partial):
+    def rule(xp, g, out, *xs, **attrs):
+        return g * partial(xp, out, *xs, **attrs)           # chain rule: ∂L/∂x = ∂L/∂out · ∂out/∂x
+    return rule
+
+
+def _forward_by(partials):
+    def jvp(xp, ts, out, *xs, **attrs):
+        terms = [t * p(xp, out, *xs, **attrs)                # ṫ_out = Σ ṫ_x · ∂out/∂x
+                 for p, t in zip(partials, ts) if t is not None and p is not None]
+        return builtins.sum(terms[1:], terms[0])
+    return jvp
+
+
+def _forward_through(forward):
+    def jvp(xp, ts, out, *xs, **attrs):                     # f linear: ṫ_out = f(ṫ)
+        return forward(xp, *[np.zeros_like(x) if t is None else t for t, x in zip(ts, xs)], **attrs)
+    return jvp
 
 
 # ---- helpers shared by several rules -------------------------------------------------------
@@ -52,12 +91,19 @@ def _unreduce(g, ndim, axis, keepdims):
     return np.expand_dims(g, axis)
 
 
+def _ties(x, out, axis, keepdims):
+    """The entries equal to the max (min), each weighted 1/(number of ties): ties share equally,
+    as in torch.amax and jax.numpy.max."""
+    hit = x == _unreduce(out, x.ndim, axis, keepdims)
+    return hit / hit.sum(axis=axis, keepdims=True).astype(x.dtype)
+
+
 def _extremum_vjp(xp, g, out, x, *, axis, keepdims):
-    # the gradient goes to the entries equal to the max (min); ties share it equally, as in
-    # torch.amax and jax.numpy.max
-    g, out = _unreduce(g, x.ndim, axis, keepdims), _unreduce(out, x.ndim, axis, keepdims)
-    hit = x == out
-    return g * hit / hit.sum(axis=axis, keepdims=True).astype(g.dtype)
+    return _unreduce(g, x.ndim, axis, keepdims) * _ties(x, out, axis, keepdims)
+
+
+def _extremum_jvp(xp, ts, out, x, *, axis, keepdims):
+    return (ts[0] * _ties(x, out, axis, keepdims)).sum(axis=axis, keepdims=keepdims)
 
 
 def _matmul_promoted(g, a, b):
@@ -82,6 +128,13 @@ def _matmul_vjp_b(xp, g, out, a, b):
     return gb[..., 0] if b.ndim == 1 else gb
 
 
+def _matmul_jvp(xp, ts, out, a, b):
+    ta, tb = ts                                         # product rule: ṫ = ȧ b + a ḃ
+    if ta is None:
+        return a @ tb
+    return ta @ b if tb is None else ta @ b + a @ tb
+
+
 def _getitem_vjp(xp, g, out, x, *, index):
     gx = np.zeros(x.shape, dtype=g.dtype)
     np.add.at(gx, index, g)                             # repeated indices accumulate
@@ -96,6 +149,11 @@ def _log_softmax(xp, x, *, axis):
 def _softmax(xp, x, *, axis):
     e = np.exp(x - x.max(axis=axis, keepdims=True))
     return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_jacobian_times(v, s, axis):
+    # J = diag(s) - s sᵀ is symmetric, so reverse (vᵀJ) and forward (J v) mode apply it alike
+    return s * (v - (v * s).sum(axis=axis, keepdims=True))
 
 
 def _sigmoid(xp, x):
@@ -114,114 +172,112 @@ def _inside(x, lo, hi):
     return keep
 
 
-def _along(axis, ndim, start, stop):
-    """The index selecting start:stop along axis."""
-    return (slice(None),) * (axis % ndim) + (slice(start, stop),)
-
-
 def _concatenate_vjp(xp, g, out, *xs, axis, i):
     start = builtins.sum(x.shape[axis] for x in xs[:i])
-    return g[_along(axis, g.ndim, start, start + xs[i].shape[axis])]
+    return g[(slice(None),) * (axis % g.ndim) + (slice(start, start + xs[i].shape[axis]),)]
 
 
-# ---- elementwise, two inputs ---------------------------------------------------------------
+# ---- elementwise, two inputs: ∂out/∂a, ∂out/∂b ----------------------------------------------
 
-add = Op("+", "a + b", lambda xp, a, b: a + b, (
-    lambda xp, g, out, a, b: g,
-    lambda xp, g, out, a, b: g))
+add = Op("+", "a + b", lambda xp, a, b: a + b, partials=(
+    lambda xp, out, a, b: 1,
+    lambda xp, out, a, b: 1))
 
-sub = Op("-", "a - b", lambda xp, a, b: a - b, (
-    lambda xp, g, out, a, b: g,
-    lambda xp, g, out, a, b: -g))
+sub = Op("-", "a - b", lambda xp, a, b: a - b, partials=(
+    lambda xp, out, a, b: 1,
+    lambda xp, out, a, b: -1))
 
-mul = Op("*", "a · b", lambda xp, a, b: a * b, (
-    lambda xp, g, out, a, b: g * b,
-    lambda xp, g, out, a, b: g * a))
+mul = Op("*", "a · b", lambda xp, a, b: a * b, partials=(
+    lambda xp, out, a, b: b,
+    lambda xp, out, a, b: a))
 
-div = Op("/", "a / b", lambda xp, a, b: a / b, (
-    lambda xp, g, out, a, b: g / b,
-    lambda xp, g, out, a, b: -g * out / b))             # ∂(a/b)/∂b = -a/b² = -out/b
+div = Op("/", "a / b", lambda xp, a, b: a / b, partials=(
+    lambda xp, out, a, b: 1 / b,
+    lambda xp, out, a, b: -out / b))                    # ∂(a/b)/∂b = -a/b² = -out/b
 
-pow = Op("**", "a ** b", lambda xp, a, b: xp.power(a, b), (  # noqa: A001
-    lambda xp, g, out, a, b: g * b * xp.power(a, b - 1),
-    lambda xp, g, out, a, b: g * out * xp.log(a)))      # ∂(aᵇ)/∂b = aᵇ ln a
+pow = Op("**", "a ** b", lambda xp, a, b: xp.power(a, b), partials=(  # noqa: A001
+    lambda xp, out, a, b: b * xp.power(a, b - 1),
+    lambda xp, out, a, b: out * xp.log(a)))             # ∂(aᵇ)/∂b = aᵇ ln a
 
-maximum = Op("maximum", "max(a, b)", lambda xp, a, b: xp.maximum(a, b), (
-    lambda xp, g, out, a, b: g * (a > b) + (g / 2) * (a == b),   # a tie splits the gradient
-    lambda xp, g, out, a, b: g * (b > a) + (g / 2) * (a == b)))
+maximum = Op("maximum", "max(a, b)", lambda xp, a, b: xp.maximum(a, b), partials=(
+    lambda xp, out, a, b: (a > b) + (a == b) / 2,       # a tie splits the gradient
+    lambda xp, out, a, b: (b > a) + (a == b) / 2))
 
-where = Op("where", "cond ? a : b", lambda xp, cond, a, b: xp.where(cond, a, b), (
-    None,
-    lambda xp, g, out, cond, a, b: xp.where(cond, g, 0),
-    lambda xp, g, out, cond, a, b: xp.where(cond, 0, g)))
-
-matmul = Op("@", "a @ b", lambda xp, a, b: a @ b, (_matmul_vjp_a, _matmul_vjp_b))
+where = Op("where", "cond ? a : b", lambda xp, cond, a, b: xp.where(cond, a, b), partials=(
+    None,                                               # the condition is not differentiable
+    lambda xp, out, cond, a, b: cond,
+    lambda xp, out, cond, a, b: cond == 0))
 
 
-# ---- elementwise, one input ----------------------------------------------------------------
+# ---- elementwise, one input: ∂out/∂x --------------------------------------------------------
 
-neg = Op("neg", "-x", lambda xp, x: -x, (
-    lambda xp, g, out, x: -g,))
+neg = Op("neg", "-x", lambda xp, x: -x, partials=(
+    lambda xp, out, x: -1,))
 
-exp = Op("exp", "eˣ", lambda xp, x: xp.exp(x), (
-    lambda xp, g, out, x: g * out,))                    # (eˣ)' = eˣ
+exp = Op("exp", "eˣ", lambda xp, x: xp.exp(x), partials=(
+    lambda xp, out, x: out,))                           # (eˣ)' = eˣ
 
-log = Op("log", "ln x", lambda xp, x: xp.log(x), (
-    lambda xp, g, out, x: g / x,))                      # (ln x)' = 1/x
+log = Op("log", "ln x", lambda xp, x: xp.log(x), partials=(
+    lambda xp, out, x: 1 / x,))                         # (ln x)' = 1/x
 
-sqrt = Op("sqrt", "√x", lambda xp, x: xp.sqrt(x), (
-    lambda xp, g, out, x: g / (2 * out),))              # (√x)' = 1/(2√x)
+sqrt = Op("sqrt", "√x", lambda xp, x: xp.sqrt(x), partials=(
+    lambda xp, out, x: 0.5 / out,))                     # (√x)' = 1/(2√x)
 
-abs = Op("abs", "|x|", lambda xp, x: xp.abs(x), (  # noqa: A001
-    lambda xp, g, out, x: g * xp.sign(x),))             # |x|' = sign x  (0 at x = 0)
+abs = Op("abs", "|x|", lambda xp, x: xp.abs(x), partials=(  # noqa: A001
+    lambda xp, out, x: xp.sign(x),))                    # |x|' = sign x  (0 at x = 0)
 
-tanh = Op("tanh", "tanh x", lambda xp, x: xp.tanh(x), (
-    lambda xp, g, out, x: g * (1 - out * out),))        # tanh' = 1 - tanh²
+tanh = Op("tanh", "tanh x", lambda xp, x: xp.tanh(x), partials=(
+    lambda xp, out, x: 1 - out * out,))                 # tanh' = 1 - tanh²
 
-sigmoid = Op("sigmoid", "σ(x) = 1/(1+e⁻ˣ)", _sigmoid, (
-    lambda xp, g, out, x: g * out * (1 - out),))        # σ' = σ(1 - σ)
+sigmoid = Op("sigmoid", "σ(x) = 1/(1+e⁻ˣ)", _sigmoid, partials=(
+    lambda xp, out, x: out * (1 - out),))               # σ' = σ(1 - σ)
 
-relu = Op("relu", "max(x, 0)", lambda xp, x: xp.maximum(x, 0), (
-    lambda xp, g, out, x: g * (x > 0),))                # 0 at x = 0, as in PyTorch
+relu = Op("relu", "max(x, 0)", lambda xp, x: xp.maximum(x, 0), partials=(
+    lambda xp, out, x: x > 0,))                         # 0 at x = 0, as in PyTorch
 
 leaky_relu = Op("leaky_relu", "x if x > 0 else slope·x",
-    lambda xp, x, *, slope: xp.where(x > 0, x, slope * x), (
-    lambda xp, g, out, x, *, slope: xp.where(x > 0, g, slope * g),))
+    lambda xp, x, *, slope: xp.where(x > 0, x, slope * x), partials=(
+    lambda xp, out, x, *, slope: xp.where(x > 0, 1.0, slope),))
 
-clip = Op("clip", "min(max(x, lo), hi)", lambda xp, x, *, lo, hi: np.clip(x, lo, hi), (
-    lambda xp, g, out, x, *, lo, hi: g * _inside(x, lo, hi),))
+clip = Op("clip", "min(max(x, lo), hi)", lambda xp, x, *, lo, hi: np.clip(x, lo, hi), partials=(
+    lambda xp, out, x, *, lo, hi: _inside(x, lo, hi),))
 
 
-# ---- reductions and normalisations along axes ----------------------------------------------
+# ---- linear: the derivative is the op itself; reverse mode needs its transpose --------------
 
-sum = Op("sum", "Σ x", lambda xp, x, *, axis, keepdims: x.sum(axis=axis, keepdims=keepdims), (  # noqa: A001
+sum = Op("sum", "Σ x", lambda xp, x, *, axis, keepdims: x.sum(axis=axis, keepdims=keepdims), linear=True, vjp=(  # noqa: A001
     lambda xp, g, out, x, *, axis, keepdims: np.broadcast_to(_unreduce(g, x.ndim, axis, keepdims), x.shape),))
 
-max = Op("max", "max x", lambda xp, x, *, axis, keepdims: x.max(axis=axis, keepdims=keepdims), (  # noqa: A001
-    _extremum_vjp,))
-
-min = Op("min", "min x", lambda xp, x, *, axis, keepdims: x.min(axis=axis, keepdims=keepdims), (  # noqa: A001
-    _extremum_vjp,))
-
-softmax = Op("softmax", "eˣ / Σ eˣ", _softmax, (
-    lambda xp, g, out, x, *, axis: out * (g - (g * out).sum(axis=axis, keepdims=True)),))
-
-log_softmax = Op("log_softmax", "x - log Σ eˣ", _log_softmax, (
-    lambda xp, g, out, x, *, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),))
-
-
-# ---- moving entries around -----------------------------------------------------------------
-
-reshape = Op("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape), (
+reshape = Op("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape), linear=True, vjp=(
     lambda xp, g, out, x, *, shape: g.reshape(x.shape),))
 
-transpose = Op("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes), (
+transpose = Op("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes), linear=True, vjp=(
     lambda xp, g, out, x, *, axes: g.transpose(np.argsort(axes)),))   # the inverse permutation
 
-getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], (_getitem_vjp,))
+getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], linear=True, vjp=(_getitem_vjp,))
 
-concatenate = Op("concatenate", "[x₀, x₁, …]",
-    lambda xp, *xs, axis: np.concatenate(xs, axis=axis), (_concatenate_vjp,), variadic=True)
+concatenate = Op("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: np.concatenate(xs, axis=axis),
+                 linear=True, variadic=True, vjp=(_concatenate_vjp,))
 
-stack = Op("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis), (
-    lambda xp, g, out, *xs, axis, i: np.take(g, i, axis=axis),), variadic=True)
+stack = Op("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
+           linear=True, variadic=True, vjp=(lambda xp, g, out, *xs, axis, i: np.take(g, i, axis=axis),))
+
+
+# ---- the rest: reverse and forward rule side by side ----------------------------------------
+
+matmul = Op("@", "a @ b", lambda xp, a, b: a @ b, vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp)
+
+max = Op("max", "max x", lambda xp, x, *, axis, keepdims: x.max(axis=axis, keepdims=keepdims),  # noqa: A001
+         vjp=(_extremum_vjp,), jvp=_extremum_jvp)
+
+min = Op("min", "min x", lambda xp, x, *, axis, keepdims: x.min(axis=axis, keepdims=keepdims),  # noqa: A001
+         vjp=(_extremum_vjp,), jvp=_extremum_jvp)
+
+softmax = Op("softmax", "eˣ / Σ eˣ", _softmax,
+    vjp=(lambda xp, g, out, x, *, axis: _softmax_jacobian_times(g, out, axis),),
+    jvp=lambda xp, ts, out, x, *, axis: _softmax_jacobian_times(ts[0], out, axis))
+
+# log_softmax's Jacobian I - 1 sᵀ is not: reverse applies its transpose, forward the Jacobian itself
+log_softmax = Op("log_softmax", "x - log Σ eˣ", _log_softmax, vjp=(
+    lambda xp, g, out, x, *, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
+    jvp=lambda xp, ts, out, x, *, axis: ts[0] - (np.exp(out) * ts[0]).sum(axis=axis, keepdims=True))

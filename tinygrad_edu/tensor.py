@@ -29,7 +29,7 @@ class Tensor:
     tensor's shape and dtype; a leaf's grad accumulates across calls (`zero_grad()` clears it).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group")
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent")
     xp = np                  # the functions the rules in ops.py compute with
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
 
@@ -44,23 +44,29 @@ class Tensor:
         self.label = label
         self.op, self.inputs, self.attrs = None, (), {}
         self.group = None
+        self.tangent = None   # forward mode: an array of this tensor's shape (see functional.jvp)
 
     @staticmethod
     def _from_op(data) -> Tensor:
         t = Tensor.__new__(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)   # NumPy returns 0-d results as scalars
         t.grad, t.requires_grad, t.label = None, False, ""
-        t.op, t.inputs, t.attrs, t.group = None, (), {}, None
+        t.op, t.inputs, t.attrs, t.group, t.tangent = None, (), {}, None, None
         return t
 
     def _accumulate(self, g) -> None:
-        g = sum_to(np.asarray(g), self.shape)
-        if self.inputs:                       # intermediate: its gradient, as the rules produced it
-            self.grad = g if self.grad is None else self.grad + g
-        elif self.grad is None:               # leaf: its own array, in its own dtype
-            self.grad = g.astype(self.dtype, copy=True)
-        else:
-            self.grad = self.grad + g.astype(self.dtype, copy=False)
+        # a gradient has its tensor's shape (broadcasting undone) and dtype (float32 stays float32)
+        g = sum_to(np.asarray(g), self.shape).astype(self.dtype, copy=False)
+        if self.grad is not None:
+            self.grad = np.asarray(self.grad + g)   # NumPy gives 0-d + 0-d as a scalar, not an array
+        elif self.inputs:                     # intermediate: kept as the rule produced it
+            self.grad = g
+        else:                                 # leaf: its own array, safe to modify in place
+            self.grad = g.copy()
+
+    def _set_tangent(self, t) -> None:
+        # a tangent has its tensor's shape (broadcast forward) and dtype
+        self.tangent = np.broadcast_to(np.asarray(t, dtype=self.dtype), self.shape)
 
     def backward(self, grad=None) -> None:
         """Fill `.grad` of every tensor this one depends on with ∂self/∂tensor (times `grad`).

@@ -22,7 +22,7 @@ class Value:
     `attrs` (the op's settings). Numbers combine with Values on either side: `2 * x`, `1 - x`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group")
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent")
     xp = scalar_math   # the functions the rules in ops.py compute with, for floats
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
@@ -34,10 +34,14 @@ class Value:
         self.label = label
         self.op, self.inputs, self.attrs = None, (), {}
         self.group = None
+        self.tangent = None   # forward mode: dself/dt along a chosen direction (see Dual)
 
     @staticmethod
     def _from_op(data: float) -> Value:
         return Value(data, requires_grad=False)
+
+    def _set_tangent(self, t: float) -> None:
+        self.tangent = float(t)
 
     def _accumulate(self, g: float) -> None:
         self.grad = g if self.grad is None else self.grad + g
@@ -77,8 +81,30 @@ class Value:
     def item(self) -> float: return self.data
 
     def __repr__(self) -> str:
+        tangent = f", tangent={self.tangent!r}" if self.tangent is not None else ""
         label = f", label={self.label!r}" if self.label else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{label})"
+        return f"Value(data={self.data!r}, grad={self.grad!r}{tangent}{label})"
+
+
+class Dual(Value):
+    """A dual number value + tangent·ε (ε² = 0): forward-mode differentiation of `Value`.
+
+    Every op on a Dual carries the tangent along by the op's JVP rule in `ops.py`, as the value is
+    computed, so after f(x) the result's `tangent` is f'(x)·ẋ. No graph is recorded (a Dual does
+    not require a gradient), so memory stays constant however long the computation.
+    The results are `Value`s carrying a `tangent`.
+
+    >>> x = Dual(3.0, 1.0)          # x = 3, dx/dx = 1
+    >>> y = x * x + 2 * x
+    >>> y.data, y.tangent           # y = 15, dy/dx = 2x + 2 = 8
+    (15.0, 8.0)
+    """
+
+    __slots__ = ()
+
+    def __init__(self, value: float, tangent: float = 0.0, label: str = ""):
+        super().__init__(value, label=label, requires_grad=False)
+        self.tangent = float(tangent)
 
 
 def _value(x) -> Value:

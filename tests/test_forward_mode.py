@@ -158,3 +158,40 @@ def test_the_crossover_in_multiply_adds():
     wide_fwd, wide_rev = _passes(jacfwd, n=200, m=2).madds, _passes(jacrev, n=200, m=2).madds
     assert tall_fwd < tall_rev
     assert wide_rev < wide_fwd
+
+
+# ---- second order: backward(create_graph=True) makes gradients differentiable ------------------
+
+from tinygrad_edu import hessian  # noqa: E402
+
+
+def test_hessian_of_a_quadratic_form_is_A_plus_A_transpose():
+    A = rng.normal(size=(4, 4))
+    x = rng.normal(size=4)
+    H = hessian(lambda x: x @ (Tensor(A) @ x))(x)      # f = xᵀAx, ∇f = (A + Aᵀ)x, H = A + Aᵀ
+    np.testing.assert_allclose(H, A + A.T, rtol=1e-13, atol=1e-13)
+
+
+@pytest.mark.parametrize("name", COMPOSITIONS)
+def test_hessian_is_the_jacobian_of_the_gradient(name):
+    f = COMPOSITIONS[name]
+    x = rng.normal(size=(3, 4))
+    out_shape = f(Tensor(x)).shape
+    w = np.cos(np.arange(np.prod(out_shape))).reshape(out_shape)   # a fixed projection to a scalar
+    loss = lambda x: (f(x) * w).sum()
+    expected = numerical_jacobian(lambda t: Tensor(grad(loss)(t.data)), x)   # central differences of ∇f
+    np.testing.assert_allclose(hessian(loss)(x), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_reverse_over_reverse_equals_forward_over_reverse():
+    f = lambda x: (x.tanh() * x.exp()).sum() + (x @ x) ** 2
+    x0 = rng.normal(size=3)
+    x = Tensor(x0, requires_grad=True)
+    f(x).backward(create_graph=True)
+    g = x.grad                                          # ∇f as a recorded Tensor
+    rows = []
+    for k in range(3):
+        x.zero_grad()
+        g[k].backward()                                 # ∂(∇f)ₖ/∂x: row k of H
+        rows.append(x.grad)
+    np.testing.assert_allclose(np.stack(rows), hessian(f)(x0), rtol=1e-12, atol=1e-12)

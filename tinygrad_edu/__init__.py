@@ -5,9 +5,12 @@
     value.py        Value: one number in a graph (micrograd's node); Dual, its forward mode
     tensor.py       Tensor: a NumPy array in a graph, and concatenate/stack/where/maximum
     scalar_math.py  NumPy's functions on Python floats, so Value and Tensor compute alike
-    functional.py   grad, vjp, jvp, jacrev, jacfwd: reverse and forward mode as functions
+    functional.py   grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as functions
+    graph_math.py   the rules' xp as Tensor ops, for backward(create_graph=True)
+    array_math.py   the rules' xp for Tensor: NumPy, plus getitem's transpose
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
     check.py        gradcheck, numerical_grad, assert_grads_close
+    draw.py         draw_graph, draw_backward_steps: pictures of the graph (graphviz, imported lazily)
 """
 
 from . import ops
@@ -15,14 +18,16 @@ from .ops import Op
 from .autograd import apply, detect_anomaly, enable_grad, is_grad_enabled, no_grad, topological_order
 from .tensor import Tensor, concatenate, matmul, maximum, stack, sum_to, where
 from .value import Dual, Value
-from .functional import grad, jacfwd, jacrev, jvp, vjp
+from .functional import grad, hessian, jacfwd, jacrev, jvp, vjp
 from .counting import OpCount, count_ops
 from .check import GradcheckError, assert_grads_close, gradcheck, numerical_grad
+from .draw import draw_backward_steps, draw_graph
 
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "where", "maximum", "matmul", "sum_to",
     "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "topological_order", "ops", "Op", "apply",
-    "Dual", "grad", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
+    "Dual", "grad", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
     "gradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
+    "draw_graph", "draw_backward_steps",
 ]
 __version__ = "0.1.0"

@@ -128,29 +128,41 @@ def topological_order(root) -> list:
     return order
 
 
-def backward(root, grad) -> None:
-    """Send `grad` (∂L/∂root) back through the graph, leaving ∂L/∂node in every `node.grad`."""
+def backward(root, grad, create_graph: bool = False) -> None:
+    """Send `grad` (∂L/∂root) back through the graph, leaving ∂L/∂node in every `node.grad`.
+
+    With `create_graph`, the rules run on the nodes themselves (`graph_math` as their `xp`), so each
+    gradient is a recorded Tensor that can be differentiated again, as in PyTorch.
+    """
     order = topological_order(root)
     for node in order:
         if node.inputs:                     # intermediate: holds only this call's gradient
             node.grad = None
+    if create_graph:
+        from . import graph_math
+        with enable_grad():
+            _walk(order, root, grad, graph_math, lambda node: node, lambda node: node.inputs)
+    else:
+        _walk(order, root, grad, None, lambda node: node.data, lambda node: [x.data for x in node.inputs])
+
+
+def _walk(order, root, grad, xp, output_of, inputs_of) -> None:
     root._accumulate(grad)
     for node in reversed(order):
         g = node.grad
         if g is None or not node.inputs:
             continue
-        op, out, attrs = node.op, node.data, node.attrs
-        xp = type(node).xp
-        datas = [x.data for x in node.inputs]
+        op, attrs = node.op, node.attrs
+        rule_xp, out, ins = xp or type(node).xp, output_of(node), inputs_of(node)
         for i, x in enumerate(node.inputs):
             if not x.requires_grad:
                 continue
             if op.variadic:
-                gx = op.vjp[0](xp, g, out, *datas, i=i, **attrs)
+                gx = op.vjp[0](rule_xp, g, out, *ins, i=i, **attrs)
             else:
-                gx = op.vjp[i](xp, g, out, *datas, **attrs)
+                gx = op.vjp[i](rule_xp, g, out, *ins, **attrs)
             if _Modes.counter is not None:
-                _Modes.counter.add("backward", op, out, datas)
+                _Modes.counter.add("backward", op, node.data, [x.data for x in node.inputs])
             if _Modes.detect_anomaly:
-                _check_finite(f"the gradient for input {i}", op, gx, node.inputs)
+                _check_finite(f"the gradient for input {i}", op, getattr(gx, "data", gx), node.inputs)
             x._accumulate(gx)

@@ -1,4 +1,4 @@
-"""Derivatives as functions, with JAX's names and shapes: grad, vjp, jvp, jacrev, jacfwd.
+"""Derivatives as functions, with JAX's names and shapes: grad, vjp, jvp, jacrev, jacfwd, hessian.
 
 Two ways through the same primitives:
 
@@ -150,6 +150,36 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
             jacs.append(jac.reshape(np.shape(out) + x.shape))
         return jacs[0] if isinstance(argnums, int) else tuple(jacs)
     return jacobian
+
+
+def hessian(f: Callable) -> Callable:
+    """The matrix of second derivatives of a scalar f: forward mode over reverse mode, as `jax.hessian`.
+
+    Each pass seeds a tangent eₖ on x, computes f and its gradient by `backward(create_graph=True)`
+    (so the gradient is made of recorded ops, and the tangent rides through them too), and reads
+    the tangent of the gradient: ∂(∇f)/∂x · eₖ, one column of H. Shape x.shape + x.shape.
+
+    >>> A = np.array([[1.0, 2.0], [0.0, 3.0]])
+    >>> hessian(lambda x: x @ (Tensor(A) @ x))(np.array([1.0, -1.0]))   # xᵀAx: H = A + Aᵀ
+    array([[2., 2.],
+           [2., 6.]])
+    """
+    def second_derivatives(x):
+        x0 = _leaf(x, True, "hessian")
+        columns = []
+        for k in range(x0.size):
+            x = Tensor(x0.data, requires_grad=True)
+            x.tangent = _one_hot(x0.shape, k, x0.dtype)
+            out = _output(f(x), "hessian")
+            if out.size != 1:
+                raise ValueError(f"hessian(f): f must return a scalar, but it returned shape {out.shape}")
+            if not out.requires_grad:
+                return np.zeros(x0.shape + x0.shape, dtype=x0.dtype)
+            out.backward(create_graph=True)
+            gx = x.grad
+            columns.append(np.zeros(x0.shape) if gx is None or gx.tangent is None else gx.tangent)
+        return np.stack(columns, axis=-1).reshape(x0.shape + x0.shape)
+    return second_derivatives
 
 
 def _one_hot(shape: tuple, k: int, dtype) -> np.ndarray:

@@ -15,7 +15,9 @@ A primitive gives its derivative in one of three ways:
 
 Names in scope in every rule:
 
-    xp        the array namespace: NumPy for `Tensor`, `scalar_math` (NumPy on floats) for `Value`
+    xp        the array namespace, with NumPy's names: `array_math` (NumPy) for `Tensor`, `scalar_math`
+              (NumPy on floats) for `Value`, and `graph_math` (Tensor ops) when `backward(create_graph=True)`
+              runs the rules themselves as recorded ops, so gradients can be differentiated again
     g         the gradient arriving at the output, ∂L/∂out (reverse mode)
     ts        the inputs' tangents ṫ, one per input, None where an input carries none (forward mode)
     out       the forward result
@@ -86,16 +88,18 @@ def _unreduce(g, ndim, axis, keepdims):
     """Put back the axes a reduction removed, so g broadcasts against the reduction's input."""
     if keepdims:
         return g
-    if axis is None:
-        return np.reshape(g, (1,) * ndim)
-    return np.expand_dims(g, axis)
+    kept = (axis,) if isinstance(axis, int) else range(ndim) if axis is None else axis
+    shape = list(g.shape)
+    for a in sorted(a % ndim for a in kept):
+        shape.insert(a, 1)
+    return g.reshape(tuple(shape))
 
 
 def _ties(x, out, axis, keepdims):
     """The entries equal to the max (min), each weighted 1/(number of ties): ties share equally,
     as in torch.amax and jax.numpy.max."""
     hit = x == _unreduce(out, x.ndim, axis, keepdims)
-    return hit / hit.sum(axis=axis, keepdims=True).astype(x.dtype)
+    return hit / hit.sum(axis=axis, keepdims=True)
 
 
 def _extremum_vjp(xp, g, out, x, *, axis, keepdims):
@@ -109,22 +113,22 @@ def _extremum_jvp(xp, ts, out, x, *, axis, keepdims):
 def _matmul_promoted(g, a, b):
     """NumPy treats a 1-D left operand as a row and a 1-D right operand as a column, then drops
     that axis from the result. Put the axes back so both gradients are plain matrix products."""
-    a2 = a[None, :] if a.ndim == 1 else a
-    b2 = b[:, None] if b.ndim == 1 else b
-    g2 = g[..., None] if b.ndim == 1 else g
-    g2 = np.expand_dims(g2, -2) if a.ndim == 1 else g2
+    a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+    g2 = g.reshape(g.shape + (1,)) if b.ndim == 1 else g
+    g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if a.ndim == 1 else g2
     return a2, b2, g2
 
 
 def _matmul_vjp_a(xp, g, out, a, b):
     a2, b2, g2 = _matmul_promoted(g, a, b)
-    ga = g2 @ np.swapaxes(b2, -1, -2)                   # ∂L/∂a = g bᵀ
+    ga = g2 @ xp.swapaxes(b2, -1, -2)                   # ∂L/∂a = g bᵀ
     return ga[..., 0, :] if a.ndim == 1 else ga
 
 
 def _matmul_vjp_b(xp, g, out, a, b):
     a2, b2, g2 = _matmul_promoted(g, a, b)
-    gb = np.swapaxes(a2, -1, -2) @ g2                   # ∂L/∂b = aᵀ g
+    gb = xp.swapaxes(a2, -1, -2) @ g2                   # ∂L/∂b = aᵀ g
     return gb[..., 0] if b.ndim == 1 else gb
 
 
@@ -135,10 +139,11 @@ def _matmul_jvp(xp, ts, out, a, b):
     return ta @ b if tb is None else ta @ b + a @ tb
 
 
-def _getitem_vjp(xp, g, out, x, *, index):
-    gx = np.zeros(x.shape, dtype=g.dtype)
-    np.add.at(gx, index, g)                             # repeated indices accumulate
-    return gx
+def _scatter_add(xp, g, *, shape, index):
+    """zeros(shape) with g added at index; repeated indices accumulate (np.add.at)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, index, g)
+    return out
 
 
 def _log_softmax(xp, x, *, axis):
@@ -164,12 +169,9 @@ def _sigmoid(xp, x):
 
 def _inside(x, lo, hi):
     """Where lo ≤ x ≤ hi (either bound may be None): the entries clip lets through."""
-    keep = np.ones(np.shape(x), dtype=bool)
-    if lo is not None:
-        keep &= x >= lo
-    if hi is not None:
-        keep &= x <= hi
-    return keep
+    if lo is None:
+        return x <= hi
+    return x >= lo if hi is None else (x >= lo) * (x <= hi)
 
 
 def _concatenate_vjp(xp, g, out, *xs, axis, i):
@@ -246,21 +248,26 @@ clip = Op("clip", "min(max(x, lo), hi)", lambda xp, x, *, lo, hi: np.clip(x, lo,
 # ---- linear: the derivative is the op itself; reverse mode needs its transpose --------------
 
 sum = Op("sum", "Σ x", lambda xp, x, *, axis, keepdims: x.sum(axis=axis, keepdims=keepdims), linear=True, vjp=(  # noqa: A001
-    lambda xp, g, out, x, *, axis, keepdims: np.broadcast_to(_unreduce(g, x.ndim, axis, keepdims), x.shape),))
+    lambda xp, g, out, x, *, axis, keepdims: xp.broadcast_to(_unreduce(g, x.ndim, axis, keepdims), x.shape),))
 
 reshape = Op("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape), linear=True, vjp=(
     lambda xp, g, out, x, *, shape: g.reshape(x.shape),))
 
 transpose = Op("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes), linear=True, vjp=(
-    lambda xp, g, out, x, *, axes: g.transpose(np.argsort(axes)),))   # the inverse permutation
+    lambda xp, g, out, x, *, axes: g.transpose(tuple(np.argsort(axes))),))   # the inverse permutation
 
-getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], linear=True, vjp=(_getitem_vjp,))
+getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], linear=True, vjp=(
+    lambda xp, g, out, x, *, index: xp.scatter_add(g, x.shape, index),))
+
+# getitem's transpose: reverse mode of x[index] scatters g back; reverse mode of that gathers again
+scatter_add = Op("scatter_add", "zeros[index] += x", _scatter_add, linear=True, vjp=(
+    lambda xp, g, out, x, *, shape, index: g[index],))
 
 concatenate = Op("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: np.concatenate(xs, axis=axis),
                  linear=True, variadic=True, vjp=(_concatenate_vjp,))
 
 stack = Op("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
-           linear=True, variadic=True, vjp=(lambda xp, g, out, *xs, axis, i: np.take(g, i, axis=axis),))
+           linear=True, variadic=True, vjp=(lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)],))
 
 
 # ---- the rest: reverse and forward rule side by side ----------------------------------------
@@ -279,5 +286,5 @@ softmax = Op("softmax", "eˣ / Σ eˣ", _softmax,
 
 # log_softmax's Jacobian I - 1 sᵀ is not: reverse applies its transpose, forward the Jacobian itself
 log_softmax = Op("log_softmax", "x - log Σ eˣ", _log_softmax, vjp=(
-    lambda xp, g, out, x, *, axis: g - np.exp(out) * g.sum(axis=axis, keepdims=True),),
-    jvp=lambda xp, ts, out, x, *, axis: ts[0] - (np.exp(out) * ts[0]).sum(axis=axis, keepdims=True))
+    lambda xp, g, out, x, *, axis: g - xp.exp(out) * g.sum(axis=axis, keepdims=True),),
+    jvp=lambda xp, ts, out, x, *, axis: ts[0] - (xp.exp(out) * ts[0]).sum(axis=axis, keepdims=True))

@@ -8,7 +8,7 @@ from typing import Sequence
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import ops
+from . import array_math, ops
 from .autograd import apply, backward
 
 
@@ -30,7 +30,7 @@ class Tensor:
     """
 
     __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent")
-    xp = np                  # the functions the rules in ops.py compute with
+    xp = array_math          # the functions the rules in ops.py compute with (NumPy's)
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
 
     def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
@@ -55,6 +55,10 @@ class Tensor:
         return t
 
     def _accumulate(self, g) -> None:
+        if isinstance(g, Tensor):             # backward(create_graph=True): the gradient is a graph node
+            g = sum_to(g, self.shape)
+            self.grad = g if self.grad is None else g + self.grad
+            return
         # a gradient has its tensor's shape (broadcasting undone) and dtype (float32 stays float32)
         g = sum_to(np.asarray(g), self.shape).astype(self.dtype, copy=False)
         if self.grad is not None:
@@ -68,11 +72,16 @@ class Tensor:
         # a tangent has its tensor's shape (broadcast forward) and dtype
         self.tangent = np.broadcast_to(np.asarray(t, dtype=self.dtype), self.shape)
 
-    def backward(self, grad=None) -> None:
+    def backward(self, grad=None, create_graph: bool = False) -> None:
         """Fill `.grad` of every tensor this one depends on with ∂self/∂tensor (times `grad`).
 
         Without `grad`, the output must hold a single number (a loss); with it, `grad` is
-        ∂L/∂self, of this tensor's shape.
+        ∂L/∂self, of this tensor's shape. With `create_graph=True` the gradients are themselves
+        recorded Tensors (`.grad` is a Tensor), so they can be differentiated again:
+
+        >>> x = Tensor([1.0, 2.0], requires_grad=True)
+        >>> (x ** 3).sum().backward(create_graph=True)     # x.grad = 3x², a Tensor
+        >>> g = x.grad; x.zero_grad(); g.sum().backward()  # x.grad = 6x
         """
         if grad is None:
             if self.size != 1:
@@ -86,7 +95,7 @@ class Tensor:
                 raise ValueError(f"backward(grad): grad has shape {grad.shape} but the output has shape {self.shape}; "
                                  f"they must be equal")
             grad = grad.astype(self.dtype, copy=False)
-        backward(self, grad)
+        backward(self, Tensor(grad) if create_graph else grad, create_graph)
 
     def zero_grad(self) -> None:
         self.grad = None
@@ -125,6 +134,9 @@ class Tensor:
         extra += ", requires_grad=True" if self.requires_grad else ""
         extra += f", label={self.label!r}" if self.label else ""
         return f"Tensor({body}{extra})"
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter: the graph (draw.py)
+        from .draw import jupyter_bundle; return jupyter_bundle(self, include, exclude)  # noqa: E702
 
     # ---- elementwise arithmetic: numbers and arrays on either side -------------------------------
     def __add__(self, other): return _binary(ops.add, self, other)
@@ -203,14 +215,18 @@ class Tensor:
 
     def flatten(self, start_dim: int = 0) -> Tensor:
         """Merge the axes from start_dim on into one (start_dim=1 keeps the batch axis)."""
-        start = normalize_axis_index(start_dim, max(self.ndim, 1))
+        try:
+            start = normalize_axis_index(start_dim, max(self.ndim, 1))
+        except (np.exceptions.AxisError, TypeError):
+            raise ValueError(f"flatten: start_dim {start_dim} is out of range for a tensor of shape {self.shape}") from None
         return self.reshape(self.shape[:start] + (-1,))
 
     def transpose(self, *axes) -> Tensor:
         """Permute the axes (reversed when none are given), as np.transpose."""
         axes = tuple(axes[0]) if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else axes
         axes = axes or tuple(reversed(range(self.ndim)))
-        if sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim)):
+        if (any(not -self.ndim <= a < self.ndim for a in axes)           # 3 % 2 == 1 must not pass as axis 1
+                or sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim))):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         return apply(ops.transpose, self, axes=tuple(a % self.ndim for a in axes))
 

@@ -1,0 +1,14 @@
+"""The `xp` that `Tensor` hands to the rules in `ops.py`: NumPy, plus getitem's transpose.
+
+The rules call array functions by NumPy's names through `xp`, so the same rule can run on NumPy
+arrays (here), on Python floats (`scalar_math`) and on recorded Tensors (`graph_math`).
+"""
+
+from numpy import abs, broadcast_to, exp, log, maximum, power, sign, sqrt, swapaxes, tanh, where  # noqa: A004, F401
+
+from . import ops
+
+
+def scatter_add(g, shape: tuple, index):
+    """zeros(shape) with g added at index (repeated indices accumulate)."""
+    return ops.scatter_add.forward(None, g, shape=shape, index=index)

@@ -15,7 +15,9 @@ Gradients, by decision:
   every gradient on them).
 """
 
+import gc
 from contextlib import contextmanager
+from operator import attrgetter
 from typing import Iterator
 
 import numpy as np
@@ -83,6 +85,9 @@ def _check_finite(what: str, op, result, inputs) -> None:
         f"its inputs: {ins}")
 
 
+_data = attrgetter("data")
+
+
 def apply(op, *inputs, **attrs):
     """Run a primitive forward on the inputs' data and record it on the output node.
 
@@ -90,16 +95,20 @@ def apply(op, *inputs, **attrs):
     output gets its tangent from the op's jvp rule here, while the value is computed.
     """
     cls = type(inputs[-1])
-    xp, datas = cls.xp, [x.data for x in inputs]
+    xp, datas = cls.xp, list(map(_data, inputs))
     out = cls._from_op(op.forward(xp, *datas, **attrs))
     if _Modes.counter is not None:
         _Modes.counter.add("forward", op, out.data, datas)
     if _Modes.detect_anomaly:
         _check_finite("the output", op, out.data, inputs)
-    if _Modes.grad_enabled and any(x.requires_grad for x in inputs):
+    needs_grad = carries_tangent = False
+    for x in inputs:                  # a plain loop: this runs once per op, a million times in a chain
+        needs_grad = needs_grad or x.requires_grad
+        carries_tangent = carries_tangent or x.tangent is not None
+    if needs_grad and _Modes.grad_enabled:
         out.requires_grad = True
         out.op, out.inputs, out.attrs = op, inputs, attrs
-    if any(x.tangent is not None for x in inputs):
+    if carries_tangent:
         ts = [x.tangent for x in inputs]
         out._set_tangent(op.jvp(xp, ts, out.data, *datas, **attrs))
         if _Modes.counter is not None:
@@ -113,13 +122,13 @@ def topological_order(root) -> list:
     Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs no
     recursion and no change to Python's recursion limit.
     """
-    order, seen = [], {id(root)}
+    order, seen = [], {root}          # nodes hash by identity
     stack = [(root, iter(root.inputs))]
     while stack:
         node, pending = stack[-1]
         for parent in pending:
-            if id(parent) not in seen:
-                seen.add(id(parent))
+            if parent not in seen:
+                seen.add(parent)
                 stack.append((parent, iter(parent.inputs)))
                 break
         else:  # all inputs placed: the node can follow them
@@ -141,19 +150,30 @@ def backward(root, grad, create_graph: bool = False) -> None:
     if create_graph:
         from . import graph_math
         with enable_grad():
-            _walk(order, root, grad, graph_math, lambda node: node, lambda node: node.inputs)
-    else:
-        _walk(order, root, grad, None, lambda node: node.data, lambda node: [x.data for x in node.inputs])
+            _walk(order, root, grad, graph_math)
+        return
+    # The walk makes no reference cycles, so the cyclic garbage collector has nothing to find in
+    # it; paused, it does not re-scan a big graph again and again while gradients are allocated.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        _walk(order, root, grad, None)
+    finally:
+        if collecting:
+            gc.enable()
 
 
-def _walk(order, root, grad, xp, output_of, inputs_of) -> None:
+def _walk(order, root, grad, graph_xp) -> None:
     root._accumulate(grad)
     for node in reversed(order):
         g = node.grad
         if g is None or not node.inputs:
             continue
         op, attrs = node.op, node.attrs
-        rule_xp, out, ins = xp or type(node).xp, output_of(node), inputs_of(node)
+        if graph_xp is None:              # the rules compute on the nodes' data
+            rule_xp, out, ins = type(node).xp, node.data, list(map(_data, node.inputs))
+        else:                             # create_graph: the rules compute on the nodes, recording
+            rule_xp, out, ins = graph_xp, node, node.inputs
         for i, x in enumerate(node.inputs):
             if not x.requires_grad:
                 continue

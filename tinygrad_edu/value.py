@@ -26,7 +26,7 @@ class Value:
     xp = scalar_math   # the functions the rules in ops.py compute with, for floats
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
-        if not isinstance(data, numbers.Real):
+        if type(data) is not float and not isinstance(data, numbers.Real):
             raise TypeError(f"Value(data): data must be a real number, got {type(data).__name__} {data!r}")
         self.data = float(data)
         self.grad = 0.0
@@ -38,7 +38,11 @@ class Value:
 
     @staticmethod
     def _from_op(data: float) -> Value:
-        return Value(data, requires_grad=False)
+        # no checks, no keyword arguments: an op's result is a float already, and this runs per op
+        v = Value.__new__(Value)
+        v.data, v.grad, v.requires_grad, v.label = data, 0.0, False, ""
+        v.op, v.inputs, v.attrs, v.group, v.tangent = None, (), _NO_ATTRS, None, None
+        return v
 
     def _set_tangent(self, t: float) -> None:
         self.tangent = float(t)
@@ -85,6 +89,9 @@ class Value:
         label = f", label={self.label!r}" if self.label else ""
         return f"Value(data={self.data!r}, grad={self.grad!r}{tangent}{label})"
 
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter: the graph (draw.py)
+        from .draw import jupyter_bundle; return jupyter_bundle(self, include, exclude)  # noqa: E702
+
 
 class Dual(Value):
     """A dual number value + tangent·ε (ε² = 0): forward-mode differentiation of `Value`.
@@ -107,10 +114,13 @@ class Dual(Value):
         self.tangent = float(tangent)
 
 
+_NO_ATTRS: dict = {}   # shared by every node made without settings; never modified
+
+
 def _value(x) -> Value:
     """A Value as is; a number as a constant Value (a leaf that needs no gradient)."""
     if isinstance(x, Value):
         return x
-    if isinstance(x, numbers.Real):
-        return Value(x, requires_grad=False)
+    if type(x) is float or type(x) is int or isinstance(x, numbers.Real):
+        return Value._from_op(float(x))       # a leaf that requires no gradient
     raise TypeError(f"Value arithmetic needs a Value or a real number, got {type(x).__name__} {x!r}")

@@ -4,7 +4,7 @@ The rules call array functions by NumPy's names through `xp`, so the same rule c
 arrays (here), on Python floats (`scalar_math`) and on recorded Tensors (`graph_math`).
 """
 
-from numpy import abs, broadcast_to, exp, log, maximum, power, sign, sqrt, swapaxes, tanh, where  # noqa: A004, F401
+from numpy import abs, broadcast_to, divide, exp, log, maximum, power, sign, sqrt, swapaxes, tanh, where  # noqa: A004, F401
 
 from . import ops
 

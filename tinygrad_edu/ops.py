@@ -15,7 +15,8 @@ A primitive gives its derivative in one of three ways:
 
 Names in scope in every rule:
 
-    xp        the array namespace, with NumPy's names: `array_math` (NumPy) for `Tensor`, `scalar_math`
+    xp        the array namespace, with NumPy's names (xp.divide, not /, where a divisor can be 0:
+              Python floats raise ZeroDivisionError where NumPy gives ±inf with a warning): `array_math` (NumPy) for `Tensor`, `scalar_math`
               (NumPy on floats) for `Value`, and `graph_math` (Tensor ops) when `backward(create_graph=True)`
               runs the rules themselves as recorded ops, so gradients can be differentiated again
     g         the gradient arriving at the output, ∂L/∂out (reverse mode)
@@ -193,9 +194,9 @@ mul = Op("*", "a · b", lambda xp, a, b: a * b, partials=(
     lambda xp, out, a, b: b,
     lambda xp, out, a, b: a))
 
-div = Op("/", "a / b", lambda xp, a, b: a / b, partials=(
-    lambda xp, out, a, b: 1 / b,
-    lambda xp, out, a, b: -out / b))                    # ∂(a/b)/∂b = -a/b² = -out/b
+div = Op("/", "a / b", lambda xp, a, b: xp.divide(a, b), partials=(
+    lambda xp, out, a, b: xp.divide(1, b),
+    lambda xp, out, a, b: xp.divide(-out, b)))          # ∂(a/b)/∂b = -a/b² = -out/b
 
 pow = Op("**", "a ** b", lambda xp, a, b: xp.power(a, b), partials=(  # noqa: A001
     lambda xp, out, a, b: b * xp.power(a, b - 1),
@@ -220,10 +221,10 @@ exp = Op("exp", "eˣ", lambda xp, x: xp.exp(x), partials=(
     lambda xp, out, x: out,))                           # (eˣ)' = eˣ
 
 log = Op("log", "ln x", lambda xp, x: xp.log(x), partials=(
-    lambda xp, out, x: 1 / x,))                         # (ln x)' = 1/x
+    lambda xp, out, x: xp.divide(1, x),))               # (ln x)' = 1/x
 
 sqrt = Op("sqrt", "√x", lambda xp, x: xp.sqrt(x), partials=(
-    lambda xp, out, x: 0.5 / out,))                     # (√x)' = 1/(2√x)
+    lambda xp, out, x: xp.divide(0.5, out),))           # (√x)' = 1/(2√x)
 
 abs = Op("abs", "|x|", lambda xp, x: xp.abs(x), partials=(  # noqa: A001
     lambda xp, out, x: xp.sign(x),))                    # |x|' = sign x  (0 at x = 0)

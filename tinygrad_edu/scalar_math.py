@@ -28,6 +28,13 @@ sign = _on_floats(np.sign)
 abs = _on_floats(np.abs)  # noqa: A001  (NumPy's name)
 
 
+def divide(a: float, b: float) -> float:
+    try:
+        return a / b
+    except ZeroDivisionError:                 # x/0: ±inf or nan, with NumPy's warning
+        return float(np.divide(np.float64(a), b))
+
+
 def where(cond: bool, a: float, b: float) -> float:
     return a if cond else b
 

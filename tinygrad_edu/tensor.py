@@ -163,6 +163,12 @@ class Tensor:
     def __ne__(self, other): return Tensor(self.data != _data(other))
     __hash__ = object.__hash__   # hashed by identity, as nodes of a graph
 
+    def __bool__(self) -> bool:  # without this every Tensor is truthy: `if t == u:` would always pass
+        if self.size != 1:
+            raise ValueError(f"bool(): the truth value of a tensor of shape {self.shape} is ambiguous "
+                             f"(comparisons are elementwise); reduce it first, e.g. (t > 0).data.all()")
+        return bool(self.data)
+
     # ---- elementwise functions -------------------------------------------------------------------
     def exp(self) -> Tensor: return apply(ops.exp, self)
     def log(self) -> Tensor: return apply(ops.log, self)

@@ -1,0 +1,58 @@
+"""Run the benchmarks: each times its competitors in this process, on the same data, in one run.
+
+    python benchmarks/run.py [--only NAME] [--repeat N] [--json PATH] [--quick]
+
+Every benchmark prints a table of medians and the ratio to its reference (measured in the same run:
+machines are shared and noisy, so only ratios within one run mean anything). `--quick` uses small
+sizes and one repeat: CI runs it to show that every benchmark runs and that its competitors compute
+the same thing. Competitors that are not installed (torch, micrograd) are skipped with a line saying so.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+import numpy as np  # noqa: E402
+
+BENCHMARKS = ["mnist_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep"]
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=BENCHMARKS, action="append", help="run only this benchmark (repeatable)")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per competitor (median reported)")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: checks that everything runs")
+    args = parser.parse_args(argv)
+    repeat = 1 if args.quick else args.repeat
+
+    print(f"# {time.strftime('%Y-%m-%d %H:%M')}  Python {platform.python_version()}  NumPy {np.__version__}  "
+          f"{platform.machine()}  {_cpus()} CPUs" + ("  (quick)" if args.quick else ""))
+    results = []
+    for name in args.only or BENCHMARKS:
+        module = __import__(f"bench_{name}")
+        for result in module.run(quick=args.quick, repeat=repeat):
+            print(result.table(), flush=True)
+            print()
+            results.append(result.as_json())
+    if args.json:
+        args.json.write_text(json.dumps({"date": time.strftime("%Y-%m-%d"), "python": platform.python_version(),
+                                         "numpy": np.__version__, "results": results}, indent=2))
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _cpus() -> int:
+    import os
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -151,6 +151,25 @@ def test_values_hook_adds_rows():
     assert ">tangent</FONT>" in src and "<B>4.0</B>" in src
 
 
+def test_forward_mode_picture_shows_tangents_instead_of_gradients():
+    # seed ṫ = 1 on x1 (0 elsewhere): each node's tangent is ∂node/∂x1, carried towards the output
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    b = Value(6.8813735870195432, label="b")
+    for leaf in (x1, x2, w1, w2, b):
+        leaf.tangent = 1.0 if leaf is x1 else 0.0
+    x1w1 = x1 * w1
+    x1w1.label = "x1w1"
+    o = (x1w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    src = draw_graph(o, show_grad=False, show_tangent=True).source
+    ids = ids_by_label(src)
+    assert ">grad<" not in src
+    assert row(src, ids["x1"], "tangent") == "1.0"
+    assert row(src, ids["x1w1"], "tangent") == "-3.0"          # ∂(x1·w1)/∂x1 = w1
+    assert row(src, ids["o"], "tangent") == "-1.5"             # = x1.grad in reverse mode
+
+
 def test_groups_become_clusters():
     o = neuron()
     for node in topological_order(o):

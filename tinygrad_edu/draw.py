@@ -47,7 +47,7 @@ class _Hidden:
 
 def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: bool = True,
                show_grad: bool = True, show_local_grads: bool = False, show_order: bool = False,
-               max_nodes: int = 500, values: Mapping[str, Callable[[Any], Any]] | None = None,
+               show_tangent: bool = False, max_nodes: int = 500, values: Mapping[str, Callable[[Any], Any]] | None = None,
                highlight: Any = None) -> graphviz.Digraph:
     """The graph `root` depends on, as a `graphviz.Digraph` (`.source` is the DOT text).
 
@@ -59,6 +59,9 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
 
     show_local_grads   write ∂out/∂in on each edge (for a Tensor, ∂(Σ out)/∂in, summarised)
     show_order         number the nodes in the order backward visits them (#1 is `root`)
+    show_tangent       a `tangent` row: forward mode's ṫ = ∂node/∂(seeded input), carried from the
+                       inputs towards the output (seed `x.tangent` on a leaf before computing; use
+                       show_grad=False for the forward picture alone)
     max_nodes          draw at most this many Values/Tensors (those nearest `root`); the rest
                        become one "… N more nodes" box
     values             extra rows under `data`, name -> function(node) giving a number, an array
@@ -71,7 +74,8 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
     visit = len(order)                                     # backward walks order reversed: root is #1
     kept = _nearest(root, max_nodes)
     rows = ([("data", lambda n: n.data)] if show_data else []) \
-        + ([("grad", lambda n: n.grad)] if show_grad else []) + list((values or {}).items())
+        + ([("grad", lambda n: n.grad)] if show_grad else []) \
+        + ([("tangent", lambda n: n.tangent)] if show_tangent else []) + list((values or {}).items())
 
     g = Drawing(format=format, graph_attr={
         "rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.4",

@@ -1,1 +1,34 @@
-"""nn: layers, losses, optimizers and a Keras-style training loop, built on the tinygrad_edu engine."""
+"""nn: layers, losses, optimizers and a Keras-style training loop, built on the tinygrad_edu engine.
+
+    module.py        Module, Parameter, Layer: parameters found by assignment, lazy building
+    layers.py        Dense (Keras), Linear (PyTorch), Flatten, Dropout
+    activations.py   relu sigmoid tanh softmax leaky_relu linear gaussian, as functions and layers
+    initializers.py  glorot/xavier, he, zeros, random_normal
+    regularizers.py  l1, l2
+    losses.py        Keras's losses by name, PyTorch's CrossEntropyLoss/MSELoss/BCEWithLogitsLoss
+    optimizers.py    SGD, Adam, RMSprop, Adagrad, Adadelta (PyTorch's update formulas)
+    schedules.py     StepLR, ExponentialLR, CosineAnnealingLR
+    model.py         Sequential: compile, fit, evaluate, predict, summary
+    callbacks.py     History, EarlyStopping, CSVLogger, LearningRateScheduler
+    saving.py        save_model / load_model (.npz, no pickle)
+    seed.py          manual_seed: one random stream for weights, dropout and shuffling
+
+>>> import nn
+>>> model = nn.Sequential([nn.Dense(64, activation="relu", input_dim=784), nn.Dense(10, activation="softmax")])
+>>> model.compile(optimizer="adam", loss="categorical_crossentropy", metrics=["acc"])
+"""
+
+from . import activations, callbacks, initializers, losses, optimizers, regularizers, schedules
+from .activations import Activation, Gaussian, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
+from .callbacks import CSVLogger, EarlyStopping, History, LearningRateScheduler
+from .layers import Dense, Dropout, Flatten, Linear
+from .losses import (BCEWithLogitsLoss, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropyLoss, Hinge,
+                     KLDivergence, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError, MSELoss,
+                     RootMeanSquaredError, SparseCategoricalCrossentropy, SquaredHinge)
+from .model import Sequential
+from .module import Layer, Module, Parameter
+from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
+from .saving import load_model
+from .seed import manual_seed
+from . import datasets, metrics, plot, preprocessing, utils  # data, scores and pictures (issue 6, items 5-6)
+from .utils import to_categorical

@@ -195,3 +195,32 @@ def test_reverse_over_reverse_equals_forward_over_reverse():
         g[k].backward()                                 # ∂(∇f)ₖ/∂x: row k of H
         rows.append(x.grad)
     np.testing.assert_allclose(np.stack(rows), hessian(f)(x0), rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("name", COMPOSITIONS)
+def test_reverse_over_reverse_on_every_composition(name):
+    # differentiating the recorded gradient runs every rule's own reverse rule as graph ops
+    # (getitem's gradient is scatter_add, whose gradient is getitem again)
+    f = COMPOSITIONS[name]
+    x0 = rng.normal(size=(3, 4))
+    out_shape = f(Tensor(x0)).shape
+    w = np.cos(np.arange(np.prod(out_shape))).reshape(out_shape)
+    loss = lambda x: (f(x) * w).sum()
+    x = Tensor(x0, requires_grad=True)
+    loss(x).backward(create_graph=True)
+    g = x.grad
+    v = rng.normal(size=x0.shape)
+    Hv = (hessian(loss)(x0).reshape(12, 12) @ v.ravel()).reshape(3, 4)
+    if not g.requires_grad:                             # piecewise linear f: ∇f is locally constant
+        np.testing.assert_array_equal(Hv, 0)
+        return
+    x.zero_grad()
+    (g * v).sum().backward()                            # ∂(∇f · v)/∂x = H v
+    np.testing.assert_allclose(x.grad, Hv, rtol=1e-9, atol=1e-9)
+
+
+def test_pow_exponent_gradient_at_base_zero_is_zero():
+    a = Tensor(np.array([0.0, 2.0]))
+    b = Tensor(np.array([2.0, 3.0]), requires_grad=True)
+    (a ** b).sum().backward()
+    np.testing.assert_array_equal(b.grad, [0.0, 8.0 * np.log(2.0)])   # 0²·ln 0 → 0, as PyTorch

@@ -200,7 +200,7 @@ div = Op("/", "a / b", lambda xp, a, b: xp.divide(a, b), partials=(
 
 pow = Op("**", "a ** b", lambda xp, a, b: xp.power(a, b), partials=(  # noqa: A001
     lambda xp, out, a, b: b * xp.power(a, b - 1),
-    lambda xp, out, a, b: out * xp.log(a)))             # ∂(aᵇ)/∂b = aᵇ ln a
+    lambda xp, out, a, b: out * xp.log(xp.where(a == 0, 1, a))))   # ∂(aᵇ)/∂b = aᵇ ln a; 0 at a = 0, as PyTorch
 
 maximum = Op("maximum", "max(a, b)", lambda xp, a, b: xp.maximum(a, b), partials=(
     lambda xp, out, a, b: (a > b) + (a == b) / 2,       # a tie splits the gradient

@@ -83,6 +83,10 @@ class Tensor:
         >>> (x ** 3).sum().backward(create_graph=True)     # x.grad = 3x², a Tensor
         >>> g = x.grad; x.zero_grad(); g.sum().backward()  # x.grad = 6x
         """
+        if not self.requires_grad:
+            raise RuntimeError("backward(): this tensor does not require a gradient: no tensor it was computed from "
+                               "has requires_grad=True (or it was computed under no_grad()), so there is nothing to "
+                               "differentiate")
         if grad is None:
             if self.size != 1:
                 raise RuntimeError(
@@ -94,7 +98,7 @@ class Tensor:
             if grad.shape != self.shape:
                 raise ValueError(f"backward(grad): grad has shape {grad.shape} but the output has shape {self.shape}; "
                                  f"they must be equal")
-            grad = grad.astype(self.dtype, copy=False)
+            grad = grad.astype(self.dtype, copy=True)    # the caller's array stays theirs
         backward(self, Tensor(grad) if create_graph else grad, create_graph)
 
     def zero_grad(self) -> None:

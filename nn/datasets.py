@@ -1,0 +1,560 @@
+"""Data sets for the course: iris, toy 2-D problems, MNIST, and a user's own CSV table.
+
+Names and return values follow the libraries the course teaches with, so a student's script
+changes only its imports:
+
+    >>> from nn import datasets
+    >>> iris = datasets.load_iris()            # sklearn.datasets.load_iris
+    >>> X, y = iris.data, iris.target
+    >>> X.shape, y[:3]
+    ((150, 4), array([0, 0, 0]))
+    >>> X, y = datasets.make_moons(200, noise=0.1, random_state=0)   # sklearn.datasets.make_moons
+    >>> (X_train, y_train), (X_test, y_test) = datasets.load_mnist()  # doctest: +SKIP
+
+The iris table ships inside the package (nn/data/iris.csv: Fisher 1936, copied from
+scikit-learn 1.9.1's bundled copy, BSD-3-Clause; see nn/data/README.md). MNIST is read from IDX
+gzip files; see `load_mnist` for where it looks and how it downloads.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import hashlib
+import math
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+__all__ = [
+    "Bunch",
+    "load_iris",
+    "make_moons",
+    "make_circles",
+    "make_xor",
+    "make_spirals",
+    "load_mnist",
+    "load_csv",
+]
+
+_DATA_DIR = Path(__file__).resolve().parent / "data"
+
+
+class Bunch(dict):
+    """A dict whose keys are also attributes, like sklearn.utils.Bunch.
+
+    >>> b = Bunch(data=[1, 2], target=[0, 1])
+    >>> b.data is b["data"]
+    True
+    """
+
+    def __getattr__(self, key: str) -> Any:
+        try:
+            return self[key]
+        except KeyError:
+            raise AttributeError(f"Bunch has no attribute {key!r}; it has: {', '.join(self)}") from None
+
+    def __setattr__(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def __dir__(self) -> list[str]:
+        return list(self.keys())
+
+
+# ----------------------------------------------------------------------------------------------
+# iris
+# ----------------------------------------------------------------------------------------------
+
+IRIS_TARGET_NAMES = ("setosa", "versicolor", "virginica")
+
+
+def load_iris(*, return_X_y: bool = False) -> Bunch | tuple[np.ndarray, np.ndarray]:
+    """Fisher's iris flowers: 150 rows, 4 measurements in cm, 3 species (50 each).
+
+    Returns a Bunch with ``data`` (150, 4) float64, ``target`` (150,) int64 in {0, 1, 2},
+    ``feature_names``, ``target_names``, ``filename`` and ``DESCR``, as sklearn does;
+    ``return_X_y=True`` returns ``(data, target)`` instead.
+
+    >>> iris = load_iris()
+    >>> iris.feature_names[0], str(iris.target_names[2]), iris.data[0].tolist()
+    ('sepal length (cm)', 'virginica', [5.1, 3.5, 1.4, 0.2])
+    """
+    path = _DATA_DIR / "iris.csv"
+    with open(path, newline="") as f:
+        header, *rows = list(csv.reader(f))
+    data = np.array([[float(v) for v in row[:4]] for row in rows], dtype=np.float64)
+    index = {name: i for i, name in enumerate(IRIS_TARGET_NAMES)}
+    target = np.array([index[row[4]] for row in rows], dtype=np.int64)
+    if return_X_y:
+        return data, target
+    return Bunch(
+        data=data,
+        target=target,
+        feature_names=header[:4],
+        target_names=np.array(IRIS_TARGET_NAMES),
+        filename=str(path),
+        DESCR=(
+            "Iris plants data set (R. A. Fisher, 1936): 150 instances, 50 per class; "
+            "4 numeric attributes in cm (sepal length, sepal width, petal length, petal width); "
+            "classes Iris-Setosa, Iris-Versicolour, Iris-Virginica. Same values as R's `iris` "
+            "and scikit-learn's copy."
+        ),
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# toy 2-D problems (X float64 (n, 2), y int64 (n,)), for decision-boundary pictures
+# ----------------------------------------------------------------------------------------------
+
+
+def _rng(random_state: int | np.random.Generator | None) -> np.random.Generator:
+    if isinstance(random_state, np.random.Generator):
+        return random_state
+    return np.random.default_rng(random_state)
+
+
+def _check_n(n_samples: int, least: int, name: str) -> int:
+    if isinstance(n_samples, bool) or not isinstance(n_samples, (int, np.integer)) or n_samples < least:
+        raise ValueError(f"{name}: n_samples must be an integer >= {least}, got {n_samples!r}")
+    return int(n_samples)
+
+
+def _finish(X: np.ndarray, y: np.ndarray, shuffle: bool, noise: float | None, rng: np.random.Generator,
+            name: str) -> tuple[np.ndarray, np.ndarray]:
+    """Shuffle, then add Gaussian noise of standard deviation `noise` (sklearn's order)."""
+    if shuffle:
+        order = rng.permutation(len(y))
+        X, y = X[order], y[order]
+    if noise is not None:
+        if noise < 0:
+            raise ValueError(f"{name}: noise is a standard deviation and must be >= 0, got {noise!r}")
+        X = X + rng.normal(scale=noise, size=X.shape)
+    return X, y
+
+
+def make_moons(n_samples: int = 100, *, shuffle: bool = True, noise: float | None = None,
+               random_state: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (sklearn.datasets.make_moons).
+
+    Class 0 is the upper half circle of radius 1 at (0, 0), class 1 the lower one at (1, 0.5);
+    ``noise`` is the standard deviation of Gaussian noise added to each coordinate. Without
+    noise and shuffling the points equal sklearn's exactly; random draws differ (NumPy Generator).
+
+    >>> X, y = make_moons(6, shuffle=False)
+    >>> X.shape, y.tolist()
+    ((6, 2), [0, 0, 0, 1, 1, 1])
+    """
+    n = _check_n(n_samples, 2, "make_moons")
+    n_out = n // 2
+    n_in = n - n_out
+    t_out = np.linspace(0, np.pi, n_out)
+    t_in = np.linspace(0, np.pi, n_in)
+    X = np.vstack([
+        np.column_stack([np.cos(t_out), np.sin(t_out)]),
+        np.column_stack([1 - np.cos(t_in), 1 - np.sin(t_in) - 0.5]),
+    ])
+    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    return _finish(X, y, shuffle, noise, _rng(random_state), "make_moons")
+
+
+def make_circles(n_samples: int = 100, *, shuffle: bool = True, noise: float | None = None,
+                 random_state: int | np.random.Generator | None = None,
+                 factor: float = 0.8) -> tuple[np.ndarray, np.ndarray]:
+    """A small circle inside a large one (sklearn.datasets.make_circles).
+
+    Class 0 lies on the unit circle, class 1 on a circle of radius ``factor`` (0 <= factor < 1).
+
+    >>> X, y = make_circles(8, shuffle=False, factor=0.5)
+    >>> np.round(np.hypot(X[:, 0], X[:, 1]), 2).tolist()
+    [1.0, 1.0, 1.0, 1.0, 0.5, 0.5, 0.5, 0.5]
+    """
+    n = _check_n(n_samples, 2, "make_circles")
+    if not 0 <= factor < 1:
+        raise ValueError(f"make_circles: factor is the inner radius and must be in [0, 1), got {factor!r}")
+    n_out = n // 2
+    n_in = n - n_out
+    # endpoint=False: the angle 2*pi would repeat the point at angle 0
+    t_out = np.linspace(0, 2 * np.pi, n_out, endpoint=False)
+    t_in = np.linspace(0, 2 * np.pi, n_in, endpoint=False)
+    X = np.vstack([
+        np.column_stack([np.cos(t_out), np.sin(t_out)]),
+        np.column_stack([np.cos(t_in) * factor, np.sin(t_in) * factor]),
+    ])
+    y = np.hstack([np.zeros(n_out, dtype=np.int64), np.ones(n_in, dtype=np.int64)])
+    return _finish(X, y, shuffle, noise, _rng(random_state), "make_circles")
+
+
+def make_xor(n_samples: int = 100, *, shuffle: bool = True, noise: float | None = None,
+             random_state: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The XOR problem: points uniform in [-1, 1]², class 1 where the two signs differ.
+
+    No straight line separates the classes, which is why one neuron cannot learn XOR and a
+    hidden layer can. Labels come from the clean points; ``noise`` then blurs the positions.
+
+    >>> X, y = make_xor(200, random_state=0)
+    >>> bool(np.all(y == ((X[:, 0] > 0) != (X[:, 1] > 0))))
+    True
+    """
+    n = _check_n(n_samples, 1, "make_xor")
+    rng = _rng(random_state)
+    X = rng.uniform(-1.0, 1.0, size=(n, 2))
+    y = ((X[:, 0] > 0) != (X[:, 1] > 0)).astype(np.int64)
+    # the points are already in random order, so `shuffle` only matters for the call's signature
+    return _finish(X, y, shuffle, noise, rng, "make_xor")
+
+
+def make_spirals(n_samples: int = 100, noise: float | None = None,
+                 random_state: int | np.random.Generator | None = None, *, n_classes: int = 2,
+                 shuffle: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Interleaved spiral arms, one per class (the CS231n / TensorFlow-playground spiral).
+
+    Arm k holds points at radius r in (0, 1] and angle 2πk/K + 3πr (one and a half turns), plus
+    Gaussian noise of standard deviation ``noise``. Classes differ in size by at most one point.
+
+    >>> X, y = make_spirals(300, 0.05, 0, n_classes=3)
+    >>> X.shape, np.bincount(y).tolist()
+    ((300, 2), [100, 100, 100])
+    """
+    n = _check_n(n_samples, 1, "make_spirals")
+    if isinstance(n_classes, bool) or not isinstance(n_classes, (int, np.integer)) or n_classes < 2:
+        raise ValueError(f"make_spirals: n_classes must be an integer >= 2, got {n_classes!r}")
+    if n < n_classes:
+        raise ValueError(f"make_spirals: n_samples={n} is fewer than n_classes={n_classes}")
+    sizes = [n // n_classes + (k < n % n_classes) for k in range(n_classes)]
+    parts, labels = [], []
+    for k, m in enumerate(sizes):
+        # start just off the centre: at r = 0 every arm would meet in one point of all classes
+        r = np.linspace(0.05, 1.0, m)
+        angle = 2 * np.pi * k / n_classes + 3 * np.pi * r
+        parts.append(np.column_stack([r * np.cos(angle), r * np.sin(angle)]))
+        labels.append(np.full(m, k, dtype=np.int64))
+    return _finish(np.vstack(parts), np.hstack(labels), shuffle, noise, _rng(random_state), "make_spirals")
+
+
+# ----------------------------------------------------------------------------------------------
+# MNIST, from IDX gzip files
+# ----------------------------------------------------------------------------------------------
+
+# The official files' md5 sums (the same that torchvision checks). md5 guards against a broken
+# or wrong download here, not against an attacker.
+MNIST_FILES: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+# Tried in order; yann.lecun.com itself often refuses downloads, so mirrors come first.
+MNIST_MIRRORS: list[str] = [
+    "https://ossci-datasets.s3.amazonaws.com/mnist/",
+    "https://storage.googleapis.com/cvdf-datasets/mnist/",
+    "http://yann.lecun.com/exdb/mnist/",
+]
+
+_IDX_IMAGES, _IDX_LABELS = 0x00000803, 0x00000801
+
+
+def mnist_cache_dir() -> Path:
+    """Where `load_mnist` keeps downloaded files: ``$XDG_CACHE_HOME/tinygrad_edu/mnist``,
+    by default ``~/.cache/tinygrad_edu/mnist``."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "tinygrad_edu" / "mnist"
+
+
+def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
+    """Read one IDX file of unsigned bytes (gzip-compressed when the name ends in .gz).
+
+    Layout: a big-endian uint32 magic (0x00000803 for images, 0x00000801 for labels: two zero
+    bytes, the type code 0x08 = uint8, the number of dimensions), one big-endian uint32 per
+    dimension, then the raw bytes. Errors name the file and what was expected.
+
+    >>> read_idx("t10k-labels-idx1-ubyte.gz", 0x801)[:3]  # doctest: +SKIP
+    array([7, 2, 1], dtype=uint8)
+    """
+    path = Path(path)
+    try:
+        if path.suffix == ".gz":
+            with gzip.open(path, "rb") as f:
+                raw = f.read()
+        else:
+            raw = path.read_bytes()
+    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError; a cut-off gzip is an EOFError
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise ValueError(f"{path}: not a readable gzip file ({e}); delete it and download it again") from e
+    if len(raw) < 4:
+        raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header (4-byte magic number)")
+    magic = int.from_bytes(raw[:4], "big")
+    zero, dtype_code, ndim = magic >> 16, (magic >> 8) & 0xFF, magic & 0xFF
+    if zero != 0 or dtype_code != 0x08 or ndim == 0:
+        raise ValueError(
+            f"{path}: magic number 0x{magic:08x} is not an IDX file of unsigned bytes "
+            f"(expected 0x{expected_magic or _IDX_IMAGES:08x}); is this really an MNIST file?"
+        )
+    if expected_magic is not None and magic != expected_magic:
+        kind = {_IDX_IMAGES: "images (3 dimensions)", _IDX_LABELS: "labels (1 dimension)"}
+        raise ValueError(
+            f"{path}: magic number 0x{magic:08x} ({ndim} dimensions), expected 0x{expected_magic:08x} "
+            f"for {kind.get(expected_magic, 'this file')}; were two files swapped?"
+        )
+    header_len = 4 + 4 * ndim
+    if len(raw) < header_len:
+        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {header_len} bytes, file has {len(raw)}")
+    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    expected = math.prod(shape)
+    got = len(raw) - header_len
+    if got != expected:
+        what = "truncated" if got < expected else "has trailing bytes"
+        raise ValueError(
+            f"{path}: {what}: the header says shape {shape} = {expected:,} bytes of data, "
+            f"the file holds {got:,}"
+        )
+    # copy: frombuffer over bytes is read-only, and Keras hands out arrays one can modify
+    return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape).copy()
+
+
+def _find_mnist_file(folder: Path, name: str) -> Path | None:
+    """The gzip file, or the same file already unzipped (many people keep it that way)."""
+    for candidate in (folder / name, folder / name[: -len(".gz")]):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _download(name: str, folder: Path, md5: str) -> Path:
+    """Fetch one file into `folder`, verifying its md5; an atomic rename makes it appear only
+    once complete and correct, so an interrupted or corrupt download never poisons the cache."""
+    import http.client  # imported here: `import nn` stays light
+    import urllib.request
+
+    folder.mkdir(parents=True, exist_ok=True)
+    target = folder / name
+    failures = []
+    for mirror in MNIST_MIRRORS:
+        url = mirror + name
+        # the temporary file sits in the same folder so os.replace is a rename on one filesystem
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
+        try:
+            digest, received = hashlib.md5(), 0
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+                announced = response.headers.get("Content-Length")
+                while chunk := response.read(1 << 16):
+                    digest.update(chunk)
+                    out.write(chunk)
+                    received += len(chunk)
+            if announced is not None and received < int(announced):
+                failures.append(f"{url}: the connection was cut after {received:,} of {int(announced):,} bytes")
+                continue
+            if digest.hexdigest() != md5:
+                failures.append(f"{url}: md5 {digest.hexdigest()}, expected {md5}")
+                continue
+            os.replace(tmp_name, target)
+            return target
+        # URLError, HTTPError, timeouts and disk errors are OSErrors; a connection cut mid-body
+        # can surface as http.client.IncompleteRead, which is not
+        except (OSError, http.client.HTTPException) as e:
+            failures.append(f"{url}: {e}")
+        finally:
+            if os.path.exists(tmp_name):
+                os.remove(tmp_name)
+    raise OSError(
+        f"could not download {name} into {folder}:\n  " + "\n  ".join(failures)
+        + "\nWith no internet, put the four MNIST .gz files in a folder and call "
+        "load_mnist(path=folder), or set TINYGRAD_EDU_DATA to a folder holding mnist/."
+    )
+
+
+def load_mnist(path: str | os.PathLike | None = None) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                               tuple[np.ndarray, np.ndarray]]:
+    """MNIST digits as ``((X_train, y_train), (X_test, y_test))``, like keras.datasets.mnist.load_data().
+
+    Images are uint8 arrays (n, 28, 28) with 0 = background, labels uint8 (n,) in 0..9. The four
+    IDX files (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
+    ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``) are read from, in order:
+
+    1. ``path``, when given;
+    2. ``$TINYGRAD_EDU_DATA/mnist``, when that variable is set;
+    3. the cache ``~/.cache/tinygrad_edu/mnist``, downloading any missing file once (md5-checked).
+
+    Files found in 1 or 2 are used as they are (their md5 is not checked, so a subset works);
+    the IDX reader still checks every header and size.
+
+    >>> (X_train, y_train), (X_test, y_test) = load_mnist()   # doctest: +SKIP
+    >>> X_train.shape, X_train.dtype, y_test[:3]              # doctest: +SKIP
+    ((60000, 28, 28), dtype('uint8'), array([7, 2, 1], dtype=uint8))
+    """
+    if path is not None:
+        folder, where = Path(path), f"path={str(path)!r}"
+    elif os.environ.get("TINYGRAD_EDU_DATA"):
+        folder = Path(os.environ["TINYGRAD_EDU_DATA"]) / "mnist"
+        where = f"$TINYGRAD_EDU_DATA/mnist ({folder})"
+    else:
+        folder, where = mnist_cache_dir(), None
+
+    files = {}
+    for name, md5 in MNIST_FILES.items():
+        found = _find_mnist_file(folder, name)
+        if found is None:
+            if where is not None:  # a folder the user chose: say what is missing, never download
+                hint = ""
+                if _find_mnist_file(folder / "mnist", name):  # given the data folder, not its mnist/
+                    hint = f"; they are in {folder / 'mnist'}: pass path={str(folder / 'mnist')!r}"
+                raise FileNotFoundError(
+                    f"load_mnist: {name} not found in {where}; that folder must hold "
+                    f"{', '.join(MNIST_FILES)} (gzip or unzipped){hint}"
+                )
+            found = _download(name, folder, md5)
+        files[name] = found
+
+    X_train = read_idx(files["train-images-idx3-ubyte.gz"], _IDX_IMAGES)
+    y_train = read_idx(files["train-labels-idx1-ubyte.gz"], _IDX_LABELS)
+    X_test = read_idx(files["t10k-images-idx3-ubyte.gz"], _IDX_IMAGES)
+    y_test = read_idx(files["t10k-labels-idx1-ubyte.gz"], _IDX_LABELS)
+    for split, X, y, xfile, yfile in (
+        ("train", X_train, y_train, "train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+        ("test", X_test, y_test, "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+    ):
+        if X.shape[1:] != (28, 28):
+            raise ValueError(f"{files[xfile]}: images are {X.shape[1]}x{X.shape[2]}, MNIST's are 28x28")
+        if len(X) != len(y):
+            raise ValueError(
+                f"MNIST {split}: {files[xfile]} holds {len(X):,} images but {files[yfile]} holds "
+                f"{len(y):,} labels; the two files must come from the same set"
+            )
+        if y.size and y.max() > 9:
+            raise ValueError(f"{files[yfile]}: label {int(y.max())} found, MNIST labels are 0..9")
+    return (X_train, y_train), (X_test, y_test)
+
+
+# ----------------------------------------------------------------------------------------------
+# a user's own CSV table
+# ----------------------------------------------------------------------------------------------
+
+
+def _as_float(value: str) -> float | None:
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def load_csv(path: str | os.PathLike, target: str, *, delimiter: str = ",",
+             na_values: Iterable[str] = ("NA", "", "?", "N/A", "nan", "NaN"), drop: Sequence[str] = (),
+             verbose: bool = True) -> Bunch:
+    """Read a table with a header row into numbers a network can learn from.
+
+    - a column whose every value parses as a number stays numeric; any other column is
+      categorical and becomes one 0/1 column per category, named ``column_category``;
+    - values in ``na_values`` (after stripping spaces) are missing: numbers get the column's
+      median, categories its most frequent value (the mode); each imputed column is reported
+      (printed when ``verbose``, always kept in ``.imputed``);
+    - the ``target`` column becomes ``y``: string labels map to 0..k-1 in sorted order
+      (``class_names[i]`` is the name of label i); numeric labels stay numbers (int64 when all
+      whole, else float64) with ``class_names`` None; rows with a missing target are dropped;
+    - columns listed in ``drop`` (an id, a name) are left out.
+
+    Returns a Bunch with ``X`` float64 (n, features), ``y``, ``feature_names``,
+    ``class_names`` and ``imputed`` ({column: (count, fill value)}).
+
+    >>> t = load_csv("patients.csv", target="diagnosis", drop=["id"])  # doctest: +SKIP
+    load_csv: patients.csv: imputed 3 missing value(s) in 'age' with the median 41.0
+    >>> t.X.shape, t.class_names                                       # doctest: +SKIP
+    ((120, 6), ['benign', 'malignant'])
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"load_csv: no file {str(path)!r} (looked in {Path.cwd()})")
+    with open(path, newline="", encoding="utf-8-sig") as f:  # utf-8-sig: Excel's byte-order mark
+        rows = [row for row in csv.reader(f, delimiter=delimiter) if row]
+    if not rows:
+        raise ValueError(f"load_csv: {path} is empty; expected a header row and data rows")
+    header = [h.strip() for h in rows[0]]
+    body = rows[1:]
+    if not body:
+        raise ValueError(f"load_csv: {path} has a header but no data rows")
+    for line, row in enumerate(body, start=2):
+        if len(row) != len(header):
+            raise ValueError(
+                f"load_csv: {path}, line {line}: {len(row)} values but the header has {len(header)} "
+                f"columns ({', '.join(header)}); is the delimiter {delimiter!r} right?"
+            )
+    for name in [target, *drop]:
+        if name not in header:
+            raise ValueError(
+                f"load_csv: {path} has no column {name!r}; the columns are: {', '.join(header)}"
+            )
+
+    missing = {v.strip() for v in na_values}
+    columns = {name: [row[i].strip() for row in body] for i, name in enumerate(header)}
+
+    keep_rows = [v not in missing for v in columns[target]]
+    dropped_rows = keep_rows.count(False)
+    if dropped_rows == len(body):
+        raise ValueError(f"load_csv: {path}: every value of the target column {target!r} is missing")
+    for name in columns:
+        columns[name] = [v for v, keep in zip(columns[name], keep_rows) if keep]
+    messages = []
+    if dropped_rows:
+        messages.append(f"dropped {dropped_rows} row(s) whose target {target!r} is missing")
+
+    y_raw = columns[target]
+    y_numbers = [_as_float(v) for v in y_raw]
+    if all(v is not None for v in y_numbers):
+        y = np.array(y_numbers, dtype=np.float64)
+        if np.all(y == np.round(y)):
+            y = y.astype(np.int64)
+        class_names = None
+    else:
+        class_names = sorted(set(y_raw))
+        index = {c: i for i, c in enumerate(class_names)}
+        y = np.array([index[v] for v in y_raw], dtype=np.int64)
+
+    blocks: list[np.ndarray] = []
+    feature_names: list[str] = []
+    imputed: dict[str, tuple[int, Any]] = {}
+    for name in header:
+        if name == target or name in drop:
+            continue
+        values = columns[name]
+        present = [v for v in values if v not in missing]
+        n_missing = len(values) - len(present)
+        if not present:
+            raise ValueError(
+                f"load_csv: {path}: column {name!r} has no values at all; drop it with drop=[{name!r}]"
+            )
+        numbers = [_as_float(v) for v in present]
+        if all(v is not None for v in numbers):
+            fill: Any = float(np.median(numbers))
+            col = np.array([fill if v in missing else float(v) for v in values], dtype=np.float64)
+            blocks.append(col[:, None])
+            feature_names.append(name)
+            how = "median"
+        else:
+            counts = Counter(present)
+            # the most frequent category; ties go to the first in sorted order, so runs agree
+            fill = min(counts, key=lambda c: (-counts[c], c))
+            filled = [fill if v in missing else v for v in values]
+            categories = sorted(set(filled))
+            blocks.append(np.array([[v == c for c in categories] for v in filled], dtype=np.float64))
+            feature_names.extend(f"{name}_{c}" for c in categories)
+            how = "mode"
+        if n_missing:
+            imputed[name] = (n_missing, fill)
+            messages.append(f"imputed {n_missing} missing value(s) in {name!r} with the {how} {fill!r}")
+
+    if not blocks:
+        raise ValueError(f"load_csv: {path}: no feature columns left besides the target {target!r}")
+    if verbose:
+        for m in messages:
+            print(f"load_csv: {path.name}: {m}")
+    return Bunch(
+        X=np.hstack(blocks),
+        y=y,
+        feature_names=feature_names,
+        class_names=class_names,
+        imputed=imputed,
+        dropped_rows=dropped_rows,
+    )

@@ -1,0 +1,224 @@
+"""`Module`, `Parameter` and `Layer`: the bookkeeping every layer and model shares.
+
+A `Module` finds its parameters and sub-modules by watching attribute assignment, as PyTorch's
+does, so a layer only writes `self.kernel = Parameter(...)` and `parameters()` knows about it.
+A `Layer` adds Keras's lazy building: weights whose shape depends on the input are made at the
+first call, from the input's shape.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+import numpy as np
+
+from tinygrad_edu import Tensor
+
+
+class Parameter(Tensor):
+    """A tensor a module learns: a leaf with `requires_grad=True`, found by `parameters()`.
+
+    >>> w = Parameter(np.zeros((2, 3), dtype=np.float32))
+    >>> w.requires_grad
+    True
+    """
+
+    __slots__ = ()
+
+    def __init__(self, data, label: str = ""):
+        super().__init__(data, requires_grad=True, label=label)
+
+    def __repr__(self) -> str:
+        return "Parameter containing:\n" + super().__repr__()
+
+
+_name_counts: dict[str, int] = {}
+
+
+def unique_name(base: str) -> str:
+    """Keras's automatic names: 'dense', then 'dense_1', 'dense_2', ... for each base name."""
+    n = _name_counts.get(base, 0)
+    _name_counts[base] = n + 1
+    return base if n == 0 else f"{base}_{n}"
+
+
+def snake_case(class_name: str) -> str:
+    """'Dense' -> 'dense', 'LeakyReLU' -> 'leaky_re_lu' (Keras's rule, so names match Keras's)."""
+    s = re.sub(r"(.)([A-Z][a-z]+)", r"\1_\2", class_name)
+    return re.sub(r"([a-z])([A-Z])", r"\1_\2", s).lower()
+
+
+class Module:
+    """Base class of layers and models: parameters and sub-modules are registered when assigned.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.w = Parameter(np.ones(3, dtype=np.float32))
+    ...     def forward(self, x):
+    ...         return x * self.w
+    >>> [name for name, _ in Affine().named_parameters()]
+    ['w']
+
+    Calling a module runs `forward` and writes the module's name into `group` of every node the
+    call made, so a graph drawing can cluster the nodes layer by layer.
+    """
+
+    def __init__(self, name: str | None = None):
+        # object.__setattr__: our own __setattr__ needs these dicts to exist already
+        object.__setattr__(self, "_parameters", {})
+        object.__setattr__(self, "_modules", {})
+        object.__setattr__(self, "training", True)
+        object.__setattr__(self, "name", name or unique_name(snake_case(type(self).__name__)))
+
+    def __setattr__(self, key: str, value) -> None:
+        if "_parameters" not in self.__dict__:
+            raise AttributeError(f"{type(self).__name__}: call super().__init__() before assigning attributes")
+        self._parameters.pop(key, None)
+        self._modules.pop(key, None)
+        if isinstance(value, Parameter):
+            self._parameters[key] = value
+        elif isinstance(value, Module):
+            self._modules[key] = value
+        object.__setattr__(self, key, value)   # plain attribute too: reads stay as fast as Python's
+
+    def __delattr__(self, key: str) -> None:
+        self._parameters.pop(key, None)
+        self._modules.pop(key, None)
+        object.__delattr__(self, key)
+
+    # ---- what it holds ------------------------------------------------------------------------
+    def named_parameters(self, prefix: str = "") -> Iterator[tuple[str, Parameter]]:
+        """(dotted name, parameter) for this module's parameters, then each sub-module's, in order."""
+        seen = set()
+        for name, p in self._named_parameters_all(prefix):
+            if id(p) not in seen:             # a parameter shared by two layers is listed once
+                seen.add(id(p))
+                yield name, p
+
+    def _named_parameters_all(self, prefix: str):
+        for name, p in self._parameters.items():
+            yield prefix + name, p
+        for name, m in self._modules.items():
+            yield from m._named_parameters_all(f"{prefix}{name}.")
+
+    def parameters(self) -> list[Parameter]:
+        """Every parameter, each once: what an optimizer updates."""
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self) -> Iterator[Module]:
+        """This module, then every sub-module, depth first."""
+        yield self
+        for m in self._modules.values():
+            yield from m.modules()
+
+    def zero_grad(self) -> None:
+        """Clear every parameter's gradient (leaves accumulate across backward() calls)."""
+        for p in self.parameters():
+            p.grad = None
+
+    def count_params(self) -> int:
+        return int(sum(p.size for p in self.parameters()))
+
+    # ---- modes --------------------------------------------------------------------------------
+    def train(self, mode: bool = True) -> Module:
+        """Training mode (Dropout drops); returns self, as in PyTorch."""
+        for m in self.modules():
+            object.__setattr__(m, "training", mode)
+        return self
+
+    def eval(self) -> Module:
+        """Inference mode (Dropout passes everything through)."""
+        return self.train(False)
+
+    # ---- calling --------------------------------------------------------------------------------
+    def forward(self, *args):
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    def __call__(self, *args, **kwargs):
+        out = self.forward(*args, **kwargs)
+        if isinstance(out, Tensor):
+            tag_group(out, self.name, {id(a) for a in args if isinstance(a, Tensor)})
+        return out
+
+    # ---- printing -------------------------------------------------------------------------------
+    def extra_repr(self) -> str:
+        """The settings shown between the parentheses of repr()."""
+        return ""
+
+    def __repr__(self) -> str:
+        lines = [f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
+        head = f"{type(self).__name__}({self.extra_repr()}"
+        return head + ("\n" + "\n".join(lines) + "\n)" if lines else ")")
+
+
+def tag_group(out: Tensor, name: str, stop: set) -> None:
+    """Write `name` into `group` of the nodes between the call's inputs and its output.
+
+    Inner modules tag first, so an outer module (a Sequential) stops at nodes already claimed and
+    only takes the nodes it made itself.
+    """
+    pending = [out]
+    while pending:
+        node = pending.pop()
+        if node.group is not None or id(node) in stop:
+            continue
+        node.group = name             # also constants made inside the call (a dropout mask)
+        pending.extend(node.inputs)
+
+
+class Layer(Module):
+    """A module built lazily from its input's shape, with Keras's `build`/`get_config` protocol.
+
+    >>> class Scale(Layer):
+    ...     def build(self, input_shape):
+    ...         self.s = Parameter(np.ones(input_shape[-1], dtype=np.float32))
+    ...         super().build(input_shape)
+    ...     def forward(self, x):
+    ...         return x * self.s
+    >>> Scale()(Tensor(np.ones((2, 3), dtype=np.float32))).shape
+    (2, 3)
+
+    Shapes here use None for the batch axis, as Keras prints them: (None, 784).
+    """
+
+    def __init__(self, name: str | None = None):
+        super().__init__(name)
+        object.__setattr__(self, "built", False)
+        object.__setattr__(self, "input_shape", None)
+
+    def build(self, input_shape: tuple) -> None:
+        """Make the weights for inputs of `input_shape` (subclasses create them, then call this)."""
+        object.__setattr__(self, "input_shape", tuple(input_shape))
+        object.__setattr__(self, "built", True)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        """The output shape for inputs of `input_shape` (None for the batch axis)."""
+        return tuple(input_shape)
+
+    @property
+    def output_shape(self) -> tuple:
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' has not been built yet: call it on data first")
+        return self.compute_output_shape(self.input_shape)
+
+    def get_config(self) -> dict:
+        """The constructor arguments that rebuild this layer (saved as JSON by model.save)."""
+        return {"name": self.name}
+
+    def __call__(self, x, *args, **kwargs):
+        x = as_input(x)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        return super().__call__(x, *args, **kwargs)
+
+
+def as_input(x) -> Tensor:
+    """A Tensor as is; an array or list as a constant Tensor, floats as float32 (Keras's floatx)."""
+    if isinstance(x, Tensor):
+        return x
+    arr = np.asarray(x)
+    if arr.dtype.kind in "fiub" and arr.dtype != np.float32:
+        arr = arr.astype(np.float32)   # NumPy's float64 (or uint8 pixels) would make every op float64
+    return Tensor(arr)

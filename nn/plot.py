@@ -1,0 +1,350 @@
+"""The course's pictures: training curves, confusion matrices, decision boundaries, digit grids.
+
+Each function returns the matplotlib Figure and, given ``path``, also saves it as a PNG.
+matplotlib is imported inside the functions, so ``import nn`` never pays for it; on a machine
+without a display the Agg backend is chosen, so the same script runs on a laptop and on CI.
+
+    >>> import nn
+    >>> history = model.fit(X_train, Y_train, epochs=20, validation_data=(X_val, Y_val))  # doctest: +SKIP
+    >>> nn.plot.history(history, "history.png")                                           # doctest: +SKIP
+    >>> nn.plot.confusion_matrix(nn.metrics.confusion_matrix(y_test, model.predict(X_test)),
+    ...                          class_names=iris.target_names)                            # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import numpy as np
+
+from .metrics import _labels
+
+__all__ = ["history", "confusion_matrix", "decision_boundary", "samples"]
+
+_VALIDATION_COLOR = "#d62728"  # red for validation, blue (C0) for training, as in most course plots
+
+
+def _pyplot():
+    """pyplot, with the Agg backend when nothing could show a window (no DISPLAY on Linux)."""
+    import matplotlib
+
+    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    # leave an explicit choice alone: MPLBACKEND (Jupyter sets it) or pyplot already in use
+    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def _save(fig: Any, path: str | os.PathLike | None) -> Any:
+    if path is not None:
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, format="png", dpi=110, bbox_inches="tight")
+    return fig
+
+
+def _class_colors(k: int) -> list:
+    """One fixed colour per class (matplotlib's tab10, then tab20), the same in every picture."""
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if k <= 10 else "tab20"]
+    return [cmap(i % cmap.N) for i in range(k)]
+
+
+# ----------------------------------------------------------------------------------------------
+
+
+def history(history: Any, path: str | os.PathLike | None = None, *, title: str | None = None) -> Any:
+    """Training against validation curves, one panel per quantity: loss, then each metric.
+
+    ``history`` is what ``model.fit`` returns (anything with a ``.history`` dict) or that dict
+    itself: {'loss': [...], 'val_loss': [...], 'acc': [...], 'val_acc': [...]}. The best
+    validation epoch is marked, because where validation stops improving is the lesson.
+
+    >>> fig = history({"loss": [1.0, 0.6, 0.4], "val_loss": [1.1, 0.8, 0.9],
+    ...                "acc": [0.5, 0.7, 0.8], "val_acc": [0.4, 0.6, 0.6]})
+    >>> [ax.get_title() for ax in fig.axes]
+    ['Loss', 'Accuracy']
+    """
+    logs: Mapping[str, Sequence[float]] = getattr(history, "history", history)
+    if not isinstance(logs, Mapping):
+        raise TypeError(f"plot.history expects a History (from model.fit) or its .history dict, got {type(history).__name__}")
+    if not logs or not any(len(v) for v in logs.values()):
+        raise ValueError("plot.history: the history is empty; did fit run at least one epoch?")
+    # 'lr' / 'learning_rate' are logged by schedules, not quantities to compare with validation
+    names = [k for k in logs if not k.startswith("val_") and k not in ("lr", "learning_rate")]
+    names.sort(key=lambda k: k != "loss")  # loss first, the metrics after it in logged order
+    if not names:  # only validation keys were logged
+        names = [k[len("val_"):] for k in logs]
+
+    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(names), figsize=(5.2 * len(names), 3.9), squeeze=False)
+    for ax, name in zip(axes[0], names):
+        pretty = {"loss": "Loss", "acc": "Accuracy", "accuracy": "Accuracy"}.get(name, name.replace("_", " ").capitalize())
+        lower_is_better = "loss" in name or "error" in name
+        for key, label, color, style in ((name, "training", "C0", "-"), (f"val_{name}", "validation", _VALIDATION_COLOR, "--")):
+            if key not in logs or not len(logs[key]):
+                continue
+            values = np.asarray(logs[key], dtype=np.float64)
+            epochs = np.arange(1, len(values) + 1)
+            ax.plot(epochs, values, style, color=color, marker="o", markersize=3 if len(values) < 60 else 0,
+                    linewidth=1.8, label=label)
+            if key.startswith("val_") and np.isfinite(values).any():
+                best = int(np.nanargmin(values) if lower_is_better else np.nanargmax(values))
+                ax.plot(epochs[best], values[best], marker="*", markersize=14, color=color,
+                        markeredgecolor="black", linestyle="none",
+                        label=f"best validation (epoch {epochs[best]})")
+        ax.set_title(pretty)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(pretty.lower())
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, alpha=0.3)
+        ax.legend(frameon=False)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def confusion_matrix(cm: Any, class_names: Sequence[str] | None = None, path: str | os.PathLike | None = None, *,
+                     normalize: bool = False, title: str = "Confusion matrix", cmap: str = "Blues") -> Any:
+    """A confusion matrix as a heat map: rows are true classes, columns predicted ones.
+
+    Each cell shows its count (or, with ``normalize=True``, its share of the true class, so
+    the diagonal reads as each class's recall); the colour bar gives the scale.
+
+    >>> cm = np.array([[5, 0], [1, 4]])
+    >>> fig = confusion_matrix(cm, class_names=["cat", "dog"])
+    >>> fig.axes[0].get_xlabel()
+    'Predicted label'
+    """
+    counts = np.asarray(cm)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1]:
+        raise ValueError(f"plot.confusion_matrix expects a square (k, k) matrix, got shape {counts.shape}; "
+                         "make one with nn.metrics.confusion_matrix(y_true, y_pred)")
+    k = counts.shape[0]
+    if class_names is None:
+        class_names = [str(i) for i in range(k)]
+    class_names = [str(c) for c in class_names]
+    if len(class_names) != k:
+        raise ValueError(f"plot.confusion_matrix: {len(class_names)} class_names for a {k}x{k} matrix")
+    if normalize:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            values = np.nan_to_num(counts / counts.sum(axis=1, keepdims=True))
+    else:
+        values = counts
+
+    plt = _pyplot()
+    size = max(4.2, 0.55 * k + 2.6)
+    fig, ax = plt.subplots(figsize=(size + 1.0, size))
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=1 if normalize else max(1, values.max()))
+    bar = fig.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    bar.set_label("share of the true class" if normalize else "samples")
+    # text colour flips on dark cells so every number stays readable
+    threshold = (1 if normalize else max(1, values.max())) / 2
+    fontsize = 11 if k <= 6 else 9 if k <= 12 else 7
+    for i in range(k):
+        for j in range(k):
+            text = f"{values[i, j]:.2f}" if normalize else f"{int(values[i, j])}"
+            ax.text(j, i, text, ha="center", va="center", fontsize=fontsize,
+                    color="white" if values[i, j] > threshold else "black")
+    ax.set_xticks(range(k), class_names)
+    ax.set_yticks(range(k), class_names)
+    if max(len(c) for c in class_names) > 3:
+        plt.setp(ax.get_xticklabels(), rotation=35, ha="right", rotation_mode="anchor")
+    ax.set_xlabel("Predicted label")
+    ax.set_ylabel("True label")
+    total = counts.sum()
+    correct = np.trace(counts)
+    ax.set_title(f"{title}\naccuracy {correct / total:.3f} ({int(correct)} of {int(total)})" if total else title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _predict_fn(model: Any) -> Callable[[np.ndarray], Any]:
+    if hasattr(model, "predict"):
+        return model.predict
+    if callable(model):
+        return model
+    raise TypeError(f"plot.decision_boundary needs a model with .predict(X) or a function X -> probabilities, "
+                    f"got {type(model).__name__}")
+
+
+def decision_boundary(model: Any, X: Any, y: Any, path: str | os.PathLike | None = None, *,
+                      class_names: Sequence[str] | None = None, resolution: int = 300,
+                      title: str = "Decision boundary") -> Any:
+    """The regions a 2-D classifier assigns to each class, with the data points on top.
+
+    ``model`` is anything with ``.predict(X)`` or a plain function of X, returning probabilities
+    (n, k) for k classes, or (n, 1) / (n,) for P(class 1). Two classes are drawn as a shade of
+    P(class 1) with the 0.5 contour as the boundary; more classes as coloured regions. Points
+    the model gets wrong are ringed.
+
+    >>> X, y = nn.datasets.make_moons(200, noise=0.2, random_state=0)        # doctest: +SKIP
+    >>> nn.plot.decision_boundary(model, X, y, "moons.png")                   # doctest: +SKIP
+    """
+    X = np.asarray(X, dtype=np.float64)
+    if X.ndim != 2 or X.shape[1] != 2:
+        raise ValueError(f"plot.decision_boundary draws 2-D data: X must have shape (n, 2), got {X.shape}")
+    y = _labels(y, "y")
+    if len(y) != len(X):
+        raise ValueError(f"plot.decision_boundary: X has {len(X)} rows but y has {len(y)} labels")
+    if y.dtype.kind not in "iu" or (len(y) and y.min() < 0):
+        raise ValueError("plot.decision_boundary: y must hold class numbers 0..k-1, as the model predicts them; "
+                         "map names to numbers with np.unique(y, return_inverse=True)")
+    predict = _predict_fn(model)
+
+    def probabilities(points: np.ndarray) -> np.ndarray:
+        out = predict(points)
+        out = np.asarray(getattr(out, "data", out), dtype=np.float64)  # a Tensor's values
+        if out.ndim == 2 and out.shape[1] == 1:
+            out = out[:, 0]
+        if out.shape[0] != len(points) or out.ndim > 2:
+            raise ValueError(f"plot.decision_boundary: the model returned shape {out.shape} for {len(points)} "
+                             "points; expected (n, k) probabilities or (n,) / (n, 1) for P(class 1)")
+        return out
+
+    span = X.max(axis=0) - X.min(axis=0)
+    pad = np.where(span > 0, 0.12 * span, 0.5)
+    lo, hi = X.min(axis=0) - pad, X.max(axis=0) + pad
+    xx, yy = np.meshgrid(np.linspace(lo[0], hi[0], resolution), np.linspace(lo[1], hi[1], resolution))
+    grid = probabilities(np.column_stack([xx.ravel(), yy.ravel()]))
+    # two classes, whether from a sigmoid (n,) or a softmax (n, 2): shade P(class 1)
+    binary = grid.ndim == 1 or grid.shape[1] == 2
+    k = max(2 if binary else grid.shape[1], int(y.max()) + 1 if len(y) else 0)
+    names = [str(c) for c in class_names] if class_names is not None else [f"class {i}" for i in range(k)]
+    if len(names) < k:
+        raise ValueError(f"plot.decision_boundary: {len(names)} class_names for {k} classes")
+    colors = _class_colors(k)
+
+    plt = _pyplot()
+    from matplotlib.colors import LinearSegmentedColormap, ListedColormap
+
+    fig, ax = plt.subplots(figsize=(6.6, 5.4))
+    if binary:
+        p1 = (grid if grid.ndim == 1 else grid[:, 1]).reshape(xx.shape)
+        # class 0's colour through white (undecided, p = 0.5) to class 1's colour
+        shade = LinearSegmentedColormap.from_list("p1", [colors[0], "white", colors[1]])
+        filled = ax.contourf(xx, yy, p1, levels=np.linspace(0, 1, 21), cmap=shade, alpha=0.55)
+        ax.contour(xx, yy, p1, levels=[0.5], colors="black", linewidths=1.6)
+        bar = fig.colorbar(filled, ax=ax, ticks=[0, 0.25, 0.5, 0.75, 1])
+        bar.set_label(f"P({names[1]})")
+        predicted_points = _labels(probabilities(X), "model output")
+    else:
+        regions = np.argmax(grid, axis=1).reshape(xx.shape)
+        ax.contourf(xx, yy, regions, levels=np.arange(k + 1) - 0.5, cmap=ListedColormap(colors), alpha=0.3)
+        ax.contour(xx, yy, regions, levels=np.arange(k) + 0.5, colors="black", linewidths=1.0)
+        predicted_points = np.argmax(probabilities(X), axis=1)
+    size = 36 if len(X) <= 300 else 18 if len(X) <= 2000 else 6
+    for c in np.unique(y):
+        members = y == c
+        ax.scatter(X[members, 0], X[members, 1], s=size, color=colors[int(c)], edgecolor="black", linewidth=0.5,
+                   label=names[int(c)])
+    wrong = predicted_points != y
+    if wrong.any():
+        ax.scatter(X[wrong, 0], X[wrong, 1], s=size * 3.2, facecolors="none", edgecolors="black",
+                   linewidths=1.3, label=f"misclassified ({int(wrong.sum())})")
+    ax.set_xlim(lo[0], hi[0])
+    ax.set_ylim(lo[1], hi[1])
+    ax.set_xlabel("$x_1$")
+    ax.set_ylabel("$x_2$")
+    ax.set_title(f"{title}\naccuracy on these points {np.mean(~wrong):.3f}")
+    ax.legend(loc="best", fontsize=9, framealpha=0.85)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _images(X: Any) -> np.ndarray:
+    """(n, h, w) from (n, h, w), (n, h*w) square, (n, h, w, 1) or (n, 1, h, w)."""
+    X = np.asarray(getattr(X, "data", X))
+    if X.ndim == 4 and 1 in (X.shape[1], X.shape[3]):
+        X = X.reshape(X.shape[0], *(X.shape[2:] if X.shape[1] == 1 else X.shape[1:3]))
+    if X.ndim == 2:
+        side = math.isqrt(X.shape[1])
+        if side * side != X.shape[1]:
+            raise ValueError(f"plot.samples: rows of {X.shape[1]} pixels are not a square image; "
+                             "pass images shaped (n, 28, 28)")
+        X = X.reshape(-1, side, side)
+    if X.ndim != 3:
+        raise ValueError(f"plot.samples expects images (n, 28, 28), (n, 784) or (n, 28, 28, 1), got shape {X.shape}")
+    return X
+
+
+def samples(X: Any, y_true: Any, y_pred: Any = None, path: str | os.PathLike | None = None, *,
+            n: int = 30, ncols: int = 10, class_names: Sequence[str] | None = None,
+            errors_only: bool = False, title: str | None = None) -> Any:
+    """A grid of the first ``n`` digit images with their labels; wrong predictions in red.
+
+    ``y_true`` and ``y_pred`` may be labels, one-hot rows or probabilities (model.predict's
+    output). ``errors_only=True`` shows only the misclassified images, the useful view once a
+    model is good.
+
+    >>> (X, y), _ = nn.datasets.load_mnist()                     # doctest: +SKIP
+    >>> nn.plot.samples(X, y, model.predict(X.reshape(-1, 784) / 255), "digits.png")  # doctest: +SKIP
+    """
+    images = _images(X)
+    truth = _labels(y_true, "y_true")
+    if len(truth) != len(images):
+        raise ValueError(f"plot.samples: {len(images)} images but {len(truth)} labels in y_true")
+    predicted = None
+    if y_pred is not None:
+        predicted = _labels(y_pred, "y_pred")
+        if len(predicted) != len(images):
+            raise ValueError(f"plot.samples: {len(images)} images but {len(predicted)} labels in y_pred")
+    if errors_only and predicted is None:
+        raise ValueError("plot.samples: errors_only=True needs y_pred")
+
+    def name(c: Any) -> str:
+        return str(class_names[int(c)]) if class_names is not None else str(c)
+
+    chosen = np.flatnonzero(truth != predicted) if errors_only else np.arange(len(images))
+    chosen = chosen[:n]
+    plt = _pyplot()
+    if len(chosen) == 0:  # e.g. errors_only on a perfect model: say so rather than draw nothing
+        fig, ax = plt.subplots(figsize=(5, 1.5))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "no misclassified images" if errors_only else "no images", ha="center", va="center")
+        return _save(fig, path)
+
+    cols = min(ncols, len(chosen))
+    rows = math.ceil(len(chosen) / cols)
+    # a wrong prediction's title takes two lines ("pred 3 / true 5"): leave room for them
+    row_height = 1.75 if predicted is not None and np.any(predicted[chosen] != truth[chosen]) else 1.45
+    fig, axes = plt.subplots(rows, cols, figsize=(1.25 * cols, row_height * rows + 0.5), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    n_wrong = 0
+    for ax, i in zip(axes.ravel(), chosen):
+        ax.imshow(images[i], cmap="gray_r", interpolation="nearest")
+        ax.axis("on")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        if predicted is None:
+            ax.set_title(f"label {name(truth[i])}", fontsize=9)
+            edge, width = "#bbbbbb", 0.8
+        elif predicted[i] == truth[i]:
+            ax.set_title(f"pred {name(predicted[i])}", fontsize=9)
+            edge, width = "#bbbbbb", 0.8
+        else:
+            n_wrong += 1
+            ax.set_title(f"pred {name(predicted[i])}\ntrue {name(truth[i])}", fontsize=9, color="#d62728",
+                         fontweight="bold")
+            edge, width = "#d62728", 2.5
+        for spine in ax.spines.values():
+            spine.set_edgecolor(edge)
+            spine.set_linewidth(width)
+    if title is None:
+        title = (f"{len(chosen)} images" if predicted is None
+                 else f"{len(chosen)} misclassified images" if errors_only
+                 else f"{len(chosen)} images, {n_wrong} misclassified (red)")
+    fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)

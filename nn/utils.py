@@ -1,0 +1,62 @@
+"""Small helpers with Keras's names: one-hot encoding of class labels.
+
+    >>> from nn.utils import to_categorical
+    >>> to_categorical([0, 2, 1], 3)
+    array([[1., 0., 0.],
+           [0., 0., 1.],
+           [0., 1., 0.]], dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["to_categorical"]
+
+
+def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
+    """One-hot encode integer class labels (keras.utils.to_categorical).
+
+    Row i of the result is all zeros but a 1 in column ``y[i]``; the shape is ``y.shape +
+    (num_classes,)`` (a trailing axis of size 1 is dropped first, as Keras does), the dtype
+    float32. ``num_classes`` defaults to ``max(y) + 1``. Labels that are not whole numbers in
+    [0, num_classes) raise a ValueError naming the first bad one (Keras would silently wrap or
+    truncate them).
+
+    >>> to_categorical(np.array([[1], [0]])).tolist()
+    [[0.0, 1.0], [1.0, 0.0]]
+    """
+    labels = np.asarray(y)
+    if labels.dtype.kind not in "iub":
+        if labels.dtype.kind != "f":
+            raise ValueError(
+                f"to_categorical expects integer class labels, got dtype {labels.dtype} "
+                f"(e.g. {labels.flat[0].item()!r}); map names to integers first, e.g. with "
+                "np.unique(y, return_inverse=True)"
+            )
+        if not np.all(np.isfinite(labels)) or np.any(labels != np.round(labels)):
+            bad = labels[~np.isfinite(labels) | (labels != np.round(labels))].flat[0].item()
+            raise ValueError(f"to_categorical expects whole-number class labels, got {bad!r}")
+    labels = labels.astype(np.int64)
+    shape = labels.shape
+    if len(shape) > 1 and shape[-1] == 1:
+        shape = shape[:-1]
+    flat = labels.reshape(-1)
+    if num_classes is None:
+        if flat.size == 0:
+            raise ValueError("to_categorical: y is empty; pass num_classes to say how wide the rows are")
+        num_classes = int(flat.max()) + 1
+    if isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 1:
+        raise ValueError(f"to_categorical: num_classes must be a positive integer, got {num_classes!r}")
+    out_of_range = (flat < 0) | (flat >= num_classes)
+    if np.any(out_of_range):
+        i = int(np.argmax(out_of_range))
+        raise ValueError(
+            f"to_categorical: label {int(flat[i])} at position {i} is out of range for "
+            f"num_classes={num_classes}; labels must be in 0..{num_classes - 1}"
+        )
+    categorical = np.zeros((flat.size, num_classes), dtype=np.float32)
+    categorical[np.arange(flat.size), flat] = 1.0
+    return categorical.reshape(shape + (num_classes,))

@@ -1,0 +1,174 @@
+"""The backward walk itself: its seed, its depth, anomaly detection, and that graphs free themselves."""
+
+import gc
+import inspect
+import sys
+
+import numpy as np
+import pytest
+
+import tinygrad_edu as tg
+from tinygrad_edu import Tensor, Value
+
+# ---- the seed ∂L/∂out ---------------------------------------------------------------------------
+
+def test_a_scalar_output_is_seeded_with_one():
+    x = Value(3.0)
+    y = x * x
+    y.backward()
+    assert (y.grad, x.grad) == (1.0, 6.0)
+    for shape in [(), (1,), (1, 1)]:                        # any single number is a loss
+        t = Tensor(np.full(shape, 3.0), requires_grad=True)
+        out = t * t
+        out.backward()
+        assert out.grad.tolist() == np.ones(shape).tolist()
+        assert t.grad.tolist() == np.full(shape, 6.0).tolist()
+
+
+def test_a_non_scalar_output_needs_a_seed():
+    t = Tensor(np.ones((2, 2)), requires_grad=True)
+    with pytest.raises(RuntimeError) as e:
+        (t * 2).backward()
+    assert "backward() without a gradient needs a scalar output; this output has shape (2, 2)" in str(e.value)
+    assert t.grad is None                                   # nothing was half-done
+
+
+def test_a_seed_of_the_output_shape_scales_the_gradients():
+    t = Tensor(np.array([[1.0, 2.0], [3.0, 4.0]]), requires_grad=True)
+    seed = np.array([[1.0, 0.0], [0.5, -1.0]])
+    (t * t).backward(seed)                                  # ∂L/∂t = seed · 2t
+    assert t.grad.tolist() == (seed * 2 * t.data).tolist()
+    t.zero_grad()
+    (t * 3).backward(Tensor(seed))                          # a Tensor seed works too
+    assert t.grad.tolist() == (3 * seed).tolist()
+
+
+@pytest.mark.parametrize("seed_shape", [(2,), (2, 2, 1), (4,), ()])
+def test_a_seed_of_the_wrong_shape_names_both_shapes(seed_shape):
+    out = Tensor(np.ones((2, 2)), requires_grad=True) * 2
+    with pytest.raises(ValueError) as e:
+        out.backward(np.ones(seed_shape))
+    assert f"grad has shape {seed_shape}" in str(e.value) and "output has shape (2, 2)" in str(e.value)
+
+
+# ---- depth: an iterative sort, no recursion -------------------------------------------------------
+
+def _with_small_recursion_limit(work, headroom=60):
+    """Run work() with only `headroom` frames to spare: any recursion per node would fail at once."""
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(len(inspect.stack(0)) + headroom)
+    try:
+        return work()
+    finally:
+        sys.setrecursionlimit(limit)
+
+
+def test_backward_does_not_recurse_per_node():
+    x = Value(1.0)
+    y = x
+    for _ in range(2_000):                                  # deeper than the default limit of 1,000
+        y = y * 1.0 + 0.0
+    _with_small_recursion_limit(y.backward)
+    assert x.grad == 1.0
+    t = Tensor(np.ones(3), requires_grad=True)
+    z = t
+    for _ in range(2_000):
+        z = z * 1.0
+    _with_small_recursion_limit(z.sum().backward)
+    assert t.grad.tolist() == [1.0, 1.0, 1.0]
+
+
+@pytest.mark.slow
+def test_a_million_node_value_chain():
+    limit = sys.getrecursionlimit()
+    x = Value(0.5)
+    y = x
+    for _ in range(1_000_000):                              # y = (-1)^n x: n = 10⁶ negations
+        y = -y
+    assert y.data == 0.5
+    y.backward()
+    assert x.grad == 1.0
+    assert sys.getrecursionlimit() == limit                 # the engine left it alone
+    del y                                                   # freeing a million-deep chain must not crash
+    assert x.grad == 1.0
+
+
+@pytest.mark.slow
+def test_a_long_tensor_chain():
+    limit = sys.getrecursionlimit()
+    t = Tensor(np.array([1.0, 2.0]), requires_grad=True)
+    y = t
+    for _ in range(100_000):
+        y = -y
+    y.sum().backward()
+    assert t.grad.tolist() == [1.0, 1.0]
+    assert sys.getrecursionlimit() == limit
+    del y
+
+
+# ---- detect_anomaly -------------------------------------------------------------------------------
+
+def test_detect_anomaly_names_the_first_op_whose_output_is_not_finite():
+    x = Tensor(np.array([1.0, 0.0, 2.0]), requires_grad=True)
+    with np.errstate(all="ignore"):
+        (x.log() * 2).sum()                                 # without the mode: -inf, no error
+        with pytest.raises(FloatingPointError) as e, tg.detect_anomaly():
+            (x.log() * 2).sum()                             # log(0) = -inf: log is named, not *
+    msg = str(e.value)
+    assert "'log'" in msg and "shape (3,)" in msg and "-inf" in msg and "(1,)" in msg
+    assert "'*'" not in msg
+
+
+def test_detect_anomaly_in_the_backward_pass():
+    x = Tensor(np.array([0.0, 4.0]), requires_grad=True)
+    with tg.detect_anomaly():
+        y = x.sqrt().sum()                                  # √0 = 0 is fine going forward…
+        with np.errstate(all="ignore"), pytest.raises(FloatingPointError) as e:
+            y.backward()                                    # …but (√x)' = 1/(2√x) is inf at 0
+    assert "gradient" in str(e.value) and "'sqrt'" in str(e.value)
+    assert gc.isenabled()                                   # the walk pauses the collector; an error restores it
+
+
+def test_detect_anomaly_on_values_and_restores_the_mode():
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError) as e, tg.detect_anomaly():
+        Value(2.0) * Value(-1.0).log()
+    assert "'log'" in str(e.value) and "value -1.0" in str(e.value)
+    with np.errstate(all="ignore"):
+        assert np.isnan(Value(-1.0).log().data)             # the mode ended with the block
+
+
+# ---- memory: reference counting alone frees a graph ----------------------------------------------
+
+def _engine_objects() -> int:
+    return sum(type(o) in (Value, Tensor) for o in gc.get_objects())
+
+
+def test_a_graph_is_freed_by_reference_counting_alone():
+    gc.collect()
+    before = _engine_objects()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)                          # the collector keeps what it finds in gc.garbage
+    try:
+        x = Value(1.5)
+        ys = [x]
+        for _ in range(50):
+            ys.append((ys[-1] * x).tanh() + ys[-1])
+        ys[-1].backward()
+        t = Tensor(np.ones((3, 2)), requires_grad=True)
+        loss = (t @ Tensor(np.ones((2, 4))) + t.sum()).softmax().log().mean()
+        loss.backward()
+        built = _engine_objects() - before
+        del x, ys, t, loss
+        assert _engine_objects() == before, "reference counting left engine objects alive"
+        gc.collect()
+        leaked = [o for o in gc.garbage if type(o) in (Value, Tensor)]
+        assert leaked == [], f"{len(leaked)} engine objects sat in reference cycles"
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert built > 150                                      # the graph really was there
+
+
+def test_nodes_have_slots():
+    assert not hasattr(Value(1.0), "__dict__") and not hasattr(Tensor(1.0), "__dict__")

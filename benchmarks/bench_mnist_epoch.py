@@ -93,7 +93,7 @@ def numpy_epoch(model: NumpyMLP, X, Y, rng):
 
 def keras_model(weights):
     model = nn.Sequential([nn.Dense(HIDDEN, activation="relu", input_dim=784), nn.Dense(10, activation="softmax")])
-    model.compile(optimizer=nn.Adam(lr=LR), loss="categorical_crossentropy", metrics=["acc"])
+    model.compile(optimizer=nn.Adam(learning_rate=LR), loss="categorical_crossentropy", metrics=["acc"])
     model.set_weights(weights)
     return model
 

@@ -9,13 +9,17 @@ in-place updates (`out=`) avoid allocating a new array per parameter per step.
 >>> opt = SGD([w], lr=0.1); opt.step(); w.data
 array([0.95], dtype=float32)
 
-Defaults are PyTorch's, except SGD's lr = 0.01 (Keras's; PyTorch's is 0.001).
-Strings for `compile`: 'sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta'.
+Both habits work: PyTorch's `Adam(model.parameters(), lr=1e-3)` and Keras's
+`Adam(learning_rate=1e-3)` (or `SGD(0.01)`, the learning rate first), the parameters then coming
+from `compile`. The classes' defaults are PyTorch's, except SGD's lr = 0.01 (Keras's). The strings
+for `compile` ('sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta') give Keras's defaults, since
+`compile(optimizer='rmsprop')` is a Keras habit: see `KERAS_DEFAULTS`.
 """
 
 from __future__ import annotations
 
 import math
+import numbers
 from typing import Iterable
 
 import numpy as np
@@ -24,7 +28,11 @@ import numpy as np
 class Optimizer:
     """Base class: holds the parameters, a learning rate `lr`, and per-parameter state."""
 
-    def __init__(self, params: Iterable | None, lr: float):
+    def __init__(self, params: Iterable | float | None, lr: float, learning_rate: float | None = None):
+        if isinstance(params, numbers.Real):          # Keras's habit: SGD(0.01), the learning rate first
+            params, lr = None, params
+        if learning_rate is not None:                 # Keras's name for lr
+            lr = learning_rate
         if lr < 0:
             raise ValueError(f"{type(self).__name__}: learning rate must be ≥ 0, got {lr}")
         self.lr = float(lr)
@@ -73,8 +81,8 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0):
-        super().__init__(params, lr)
+                 weight_decay: float = 0.0, learning_rate: float | None = None):
+        super().__init__(params, lr, learning_rate)
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
         self.momentum, self.nesterov, self.weight_decay = float(momentum), nesterov, float(weight_decay)
@@ -104,8 +112,8 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.001, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0):
-        super().__init__(params, lr)
+                 weight_decay: float = 0.0, learning_rate: float | None = None):
+        super().__init__(params, lr, learning_rate)
         self.betas, self.eps, self.weight_decay = (float(betas[0]), float(betas[1])), float(eps), float(weight_decay)
 
     def _update(self, w, g, state):
@@ -143,8 +151,8 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 momentum: float = 0.0, weight_decay: float = 0.0):
-        super().__init__(params, lr)
+                 momentum: float = 0.0, weight_decay: float = 0.0, learning_rate: float | None = None):
+        super().__init__(params, lr, learning_rate)
         self.alpha, self.eps, self.momentum, self.weight_decay = float(alpha), float(eps), float(momentum), float(weight_decay)
 
     def _update(self, w, g, state):
@@ -175,8 +183,8 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.01, lr_decay: float = 0.0, eps: float = 1e-10,
-                 initial_accumulator_value: float = 0.0, weight_decay: float = 0.0):
-        super().__init__(params, lr)
+                 initial_accumulator_value: float = 0.0, weight_decay: float = 0.0, learning_rate: float | None = None):
+        super().__init__(params, lr, learning_rate)
         self.lr_decay, self.eps = float(lr_decay), float(eps)
         self.initial_accumulator_value, self.weight_decay = float(initial_accumulator_value), float(weight_decay)
 
@@ -202,8 +210,8 @@ class Adadelta(Optimizer):
     Adadelta(lr=1.0, rho=0.9, eps=1e-06, weight_decay=0.0)
     """
 
-    def __init__(self, params=None, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0):
-        super().__init__(params, lr)
+    def __init__(self, params=None, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0, learning_rate: float | None = None):
+        super().__init__(params, lr, learning_rate)
         self.rho, self.eps, self.weight_decay = float(rho), float(eps), float(weight_decay)
 
     def _update(self, w, g, state):
@@ -227,12 +235,22 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
 }
 
 
+# what `compile(optimizer='adam')` means in Keras, in these classes' terms
+KERAS_DEFAULTS: dict[str, dict] = {
+    "sgd": {"lr": 0.01},
+    "adam": {"lr": 0.001, "eps": 1e-7},
+    "rmsprop": {"lr": 0.001, "alpha": 0.9, "eps": 1e-7},
+    "adagrad": {"lr": 0.001, "initial_accumulator_value": 0.1, "eps": 1e-7},
+    "adadelta": {"lr": 0.001, "rho": 0.95, "eps": 1e-7},
+}
+
+
 def get(identifier) -> Optimizer:
-    """An Optimizer for a string (with its defaults), or an Optimizer instance as is."""
+    """An Optimizer for a string (with Keras's defaults), or an Optimizer instance as is."""
     if isinstance(identifier, Optimizer):
         return identifier
     if isinstance(identifier, str) and identifier.lower() in OPTIMIZERS:
-        return OPTIMIZERS[identifier.lower()]()
+        return OPTIMIZERS[identifier.lower()](**KERAS_DEFAULTS[identifier.lower()])
     raise ValueError(f"unknown optimizer {identifier!r}; known optimizers: {', '.join(OPTIMIZERS)} "
                      f"(or an optimizer object such as nn.optimizers.Adam(lr=1e-3))")
 

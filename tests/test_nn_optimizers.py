@@ -122,3 +122,12 @@ def test_schedules_match_pytorch():
             s1.step()
             s2.step()
             assert ours.lr == pytest.approx(theirs.param_groups[0]["lr"], rel=1e-9)
+
+
+def test_keras_habits_learning_rate_first_or_by_name_and_strings_with_keras_defaults():
+    assert nn.Adam(learning_rate=0.01).lr == 0.01              # Keras's keyword
+    sgd = nn.SGD(0.05)                                         # Keras's positional learning rate
+    assert sgd.lr == 0.05 and sgd.params == []
+    rms = nn.optimizers.get("rmsprop")                         # compile(optimizer='rmsprop') as in Keras
+    assert (rms.lr, rms.alpha, rms.eps) == (0.001, 0.9, 1e-7)
+    assert nn.optimizers.get("adam").eps == 1e-7

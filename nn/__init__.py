@@ -12,6 +12,11 @@
     callbacks.py     History, EarlyStopping, CSVLogger, LearningRateScheduler
     saving.py        save_model / load_model (.npz, no pickle)
     seed.py          manual_seed: one random stream for weights, dropout and shuffling
+    datasets.py      load_iris (shipped), make_moons/circles/xor/spirals, load_mnist, load_csv
+    preprocessing.py train_test_split, StandardScaler
+    utils.py         to_categorical
+    metrics.py       accuracy, confusion_matrix, classification_report
+    plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
 
 >>> import nn
 >>> model = nn.Sequential([nn.Dense(64, activation="relu", input_dim=784), nn.Dense(10, activation="softmax")])
@@ -32,3 +37,4 @@ from .saving import load_model
 from .seed import manual_seed
 from . import datasets, metrics, plot, preprocessing, utils  # data, scores and pictures (issue 6, items 5-6)
 from .utils import to_categorical
+from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff (issue 7)

@@ -284,7 +284,8 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
     except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError; a cut-off gzip is an EOFError
         if isinstance(e, FileNotFoundError):
             raise
-        raise ValueError(f"{path}: not a readable gzip file ({e}); delete it and download it again") from e
+        what = "not a readable gzip file" if path.suffix == ".gz" else "cannot be read"
+        raise ValueError(f"{path}: {what} ({e}); delete it and download it again") from e
     if len(raw) < 4:
         raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header (4-byte magic number)")
     magic = int.from_bytes(raw[:4], "big")

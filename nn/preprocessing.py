@@ -16,7 +16,7 @@ pick exactly the rows scikit-learn picks, so results can be compared line by lin
 from __future__ import annotations
 
 import math
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 

@@ -120,7 +120,7 @@ def test_metrics_match_sklearn():
     sk = pytest.importorskip("sklearn.metrics")
     rng = np.random.default_rng(0)
     compared = 0
-    for trial in range(60):
+    for _ in range(60):
         k, n = int(rng.integers(2, 7)), int(rng.integers(5, 60))
         t = rng.integers(0, k, n)
         p = np.where(rng.random(n) < 0.6, t, rng.integers(0, k, n))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -10,6 +12,7 @@ pytest.importorskip("matplotlib")
 from nn import datasets, metrics, plot  # noqa: E402
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SHARED_MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist"
 
 
 @pytest.fixture(autouse=True)
@@ -148,12 +151,9 @@ def test_samples_png_and_wrong_predictions_marked(tmp_path):
     assert [ax.get_title() for ax in fig.axes if ax.get_images()] == ["label 0", "label 1", "label 2"]
 
 
-@pytest.mark.skipif(not __import__("pathlib").Path(__file__).resolve().parents[2].joinpath(
-    "shared", "data", "mnist").is_dir(), reason="shared MNIST files not found")
+@pytest.mark.skipif(not SHARED_MNIST.is_dir(), reason=f"shared MNIST files not found at {SHARED_MNIST}")
 def test_samples_on_real_digits(tmp_path):
-    from pathlib import Path
-
-    _, (X_test, y_test) = datasets.load_mnist(Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist")
+    _, (X_test, y_test) = datasets.load_mnist(SHARED_MNIST)
     fig = plot.samples(X_test, y_test, y_test, tmp_path / "mnist.png", n=20)
     assert _is_png(tmp_path / "mnist.png")
     assert [ax.get_title() for ax in fig.axes][:3] == ["pred 7", "pred 2", "pred 1"]

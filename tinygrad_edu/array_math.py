@@ -4,9 +4,19 @@ The rules call array functions by NumPy's names through `xp`, so the same rule c
 arrays (here), on Python floats (`scalar_math`) and on recorded Tensors (`graph_math`).
 """
 
-from numpy import abs, broadcast_to, divide, exp, log, maximum, power, sign, sqrt, swapaxes, tanh, where  # noqa: A004, F401
+from numpy import abs, divide, exp, log, maximum, power, sign, sqrt, swapaxes, tanh, where  # noqa: A004, F401
+
+import numpy as np
 
 from . import ops
+
+
+def broadcast_to(g, shape: tuple):
+    """g spread over `shape`, as a new array: np.broadcast_to's read-only view costs more to make
+    than a small copy, and every rule downstream would read it whole anyway."""
+    out = np.empty(shape, dtype=g.dtype)
+    out[...] = g
+    return out
 
 
 def scatter_add(g, shape: tuple, index):

@@ -185,4 +185,4 @@ def _walk(order, root, grad, graph_xp) -> None:
                 _Modes.counter.add("backward", op, node.data, [x.data for x in node.inputs])
             if _Modes.detect_anomaly:
                 _check_finite(f"the gradient for input {i}", op, getattr(gx, "data", gx), node.inputs)
-            x._accumulate(gx)
+            x._accumulate(gx, gx is g)     # passed through unchanged: shared with this node's grad

@@ -63,7 +63,14 @@ class Op:
         return f"<op {self.name}: {self.formula}>"
 
 
+def one(xp, out, *xs, **attrs):
+    """∂out/∂input = 1: the gradient (reverse) or tangent (forward) passes through unchanged."""
+    return 1
+
+
 def _reverse_by(partial):
+    if partial is one:                                  # no multiplication by 1 over a whole array
+        return lambda xp, g, out, *xs, **attrs: g
     def rule(xp, g, out, *xs, **attrs):
         return g * partial(xp, out, *xs, **attrs)           # chain rule: ∂L/∂x = ∂L/∂out · ∂out/∂x
     return rule
@@ -71,7 +78,7 @@ def _reverse_by(partial):
 
 def _forward_by(partials):
     def jvp(xp, ts, out, *xs, **attrs):
-        terms = [t * p(xp, out, *xs, **attrs)                # ṫ_out = Σ ṫ_x · ∂out/∂x
+        terms = [t if p is one else t * p(xp, out, *xs, **attrs)   # ṫ_out = Σ ṫ_x · ∂out/∂x
                  for p, t in zip(partials, ts) if t is not None and p is not None]
         return builtins.sum(terms[1:], terms[0])
     return jvp
@@ -182,12 +189,10 @@ def _concatenate_vjp(xp, g, out, *xs, axis, i):
 
 # ---- elementwise, two inputs: ∂out/∂a, ∂out/∂b ----------------------------------------------
 
-add = Op("+", "a + b", lambda xp, a, b: a + b, partials=(
-    lambda xp, out, a, b: 1,
-    lambda xp, out, a, b: 1))
+add = Op("+", "a + b", lambda xp, a, b: a + b, partials=(one, one))
 
 sub = Op("-", "a - b", lambda xp, a, b: a - b, partials=(
-    lambda xp, out, a, b: 1,
+    one,
     lambda xp, out, a, b: -1))
 
 mul = Op("*", "a · b", lambda xp, a, b: a * b, partials=(

@@ -54,7 +54,7 @@ class Tensor:
         t.op, t.inputs, t.attrs, t.group, t.tangent = None, (), {}, None, None
         return t
 
-    def _accumulate(self, g) -> None:
+    def _accumulate(self, g, shared: bool = False) -> None:
         if isinstance(g, Tensor):             # backward(create_graph=True): the gradient is a graph node
             g = sum_to(g, self.shape)
             self.grad = g if self.grad is None else g + self.grad
@@ -65,7 +65,9 @@ class Tensor:
             self.grad = np.asarray(self.grad + g)   # NumPy gives 0-d + 0-d as a scalar, not an array
         elif self.inputs:                     # intermediate: kept as the rule produced it
             self.grad = g
-        else:                                 # leaf: its own array, safe to modify in place
+        elif not shared and g.base is None and g.flags.writeable:   # leaf: an array made for it alone
+            self.grad = g
+        else:                                 # shared, or a view of another gradient: copy, so it is the leaf's own
             self.grad = g.copy()
 
     def _set_tangent(self, t) -> None:
@@ -397,9 +399,13 @@ def _broadcast_shape(name: str, *ts: Tensor) -> tuple:
 
 
 def _binary(op, a, b) -> Tensor:
-    a, b = _tensors(a, b)
-    _broadcast_shape(op.name, a, b)
-    return apply(op, a, b)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        a, b = _tensors(a, b)
+    try:
+        return apply(op, a, b)
+    except ValueError:
+        _broadcast_shape(op.name, a, b)   # the usual cause: name the shapes (checked only on failure: it is slow)
+        raise
 
 
 def _short(x) -> str:

@@ -47,7 +47,7 @@ class Value:
     def _set_tangent(self, t: float) -> None:
         self.tangent = float(t)
 
-    def _accumulate(self, g: float) -> None:
+    def _accumulate(self, g: float, shared: bool = False) -> None:
         self.grad = g if self.grad is None else self.grad + g
 
     def backward(self, grad: float = 1.0) -> None:

@@ -269,6 +269,7 @@ class MLP:
             if l > 0:
                 phi_prime = ACTIVATIONS[self.activations[l - 1]][1]
                 below = inputs[l]                                   # the hidden layer under W(l)
+                # W[1:]: the bias unit a₀ = 1 is a constant, so W's bias row carries no error down
                 delta = (delta @ W[1:].T) * phi_prime(f[f"Z({below})"])   # δ(h) = δ(out) W(out)ᵀ ⊙ φ′(Z(h))
                 deltas[f"δ({below})"] = delta
         # δs were found right to left; the Δs are listed left to right, as the layers

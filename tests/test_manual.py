@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import nn
 from nn.manual import MLP, compare, relu, sigmoid, sigmoid_prime, tanh_prime, relu_prime
@@ -101,6 +102,24 @@ def test_twenty_epochs_of_gradient_descent_agree(case):
         W_auto = [W - eta * D for W, D in zip(W_auto, Deltas)]
     assert_grads_close(W_auto, net.W, names=net.names, rtol=1e-8, atol=1e-8)
     assert max(np.abs(W - W0).max() for W, W0 in zip(net.W, W_start)) > 1e-3   # training moved the weights
+
+
+@settings(max_examples=40, deadline=None)
+@given(m=st.integers(1, 4), hidden=st.lists(st.integers(1, 5), max_size=3), t=st.integers(1, 4),
+       acts=st.lists(st.sampled_from(ACTIVATIONS), min_size=3, max_size=3), cost=st.sampled_from(list(LOSS)),
+       lam=st.floats(0.0, 1.0), n=st.integers(1, 6), seed=st.integers(0, 2 ** 16))
+def test_Delta_equals_autodiff_for_any_shape(m, hidden, t, acts, cost, lam, n, seed):
+    """Any widths, a different φ per hidden layer, any λ, even a single sample."""
+    t = max(t, 2) if cost == "cross_entropy" else t
+    layers = [nn.Dense(w, activation=acts[k], input_dim=d) for k, (d, w) in enumerate(zip([m] + hidden, hidden))]
+    model = nn.Sequential(layers + [nn.Dense(t, activation=output_of(cost, acts[-1]), input_dim=([m] + hidden)[-1])])
+    model.compile(loss=LOSS[cost])
+    rng = np.random.default_rng(seed)
+    net = MLP.from_model(model, l2=lam)
+    net.W = [rng.normal(0.0, 0.7, W.shape) for W in net.W]              # float64 weights, bias rows included
+    X, Y = data((m, tuple(hidden), t), cost, n=n, seed=seed)
+    auto, _, _ = autodiff_deltas(model, X, Y, l2=lam, weights=net.W)
+    assert_grads_close(auto, net.gradients(X, Y), names=net.names, rtol=1e-10, atol=1e-10)
 
 
 # ---- the course's numbers: the line fit y = m·x + b ("How a Neural Network Trains") ------------------
@@ -372,7 +391,8 @@ def test_manual_uses_numpy_only():
 import importlib.util, sys
 sys.modules["tinygrad_edu"] = None                 # any import of the engine now fails
 spec = importlib.util.spec_from_file_location("manual", {str(path)!r})
-manual = importlib.util.module_from_spec(spec); spec.loader.exec_module(manual)
+manual = sys.modules["manual"] = importlib.util.module_from_spec(spec)   # registered first, for dataclasses
+spec.loader.exec_module(manual)
 net = manual.MLP((2, 3, 1), activation="sigmoid", cost="logistic", seed=0)
 costs = net.fit([[0., 1.], [1., 0.]], [1., 0.], epochs=5)
 assert costs[-1] < costs[0], costs
@@ -392,4 +412,5 @@ def test_backprop_md_links_point_at_the_formula():
     links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual\.py#L(\d+)\)", doc)
     assert len(links) >= 8
     for formula, line in links:
-        assert formula in code[int(line) - 1], f"manual.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+        comment = code[int(line) - 1].partition("# ")[2]                 # the formula must be in the line's comment
+        assert formula in comment, f"manual.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"

@@ -143,24 +143,30 @@ def backward(root, grad, create_graph: bool = False) -> None:
     With `create_graph`, the rules run on the nodes themselves (`graph_math` as their `xp`), so each
     gradient is a recorded Tensor that can be differentiated again, as in PyTorch.
     """
-    order = topological_order(root)
-    for node in order:
-        if node.inputs:                     # intermediate: holds only this call's gradient
-            node.grad = None
     if create_graph:
         from . import graph_math
+        order = topological_order(root)
+        _forget_intermediate_grads(order)
         with enable_grad():
             _walk(order, root, grad, graph_math)
         return
-    # The walk makes no reference cycles, so the cyclic garbage collector has nothing to find in
-    # it; paused, it does not re-scan a big graph again and again while gradients are allocated.
+    # Sorting and walking make no reference cycles, so the cyclic garbage collector has nothing to
+    # find in them; paused, it does not re-scan a big graph again and again while they allocate.
     collecting = gc.isenabled()
     gc.disable()
     try:
+        order = topological_order(root)
+        _forget_intermediate_grads(order)
         _walk(order, root, grad, None)
     finally:
         if collecting:
             gc.enable()
+
+
+def _forget_intermediate_grads(order) -> None:
+    for node in order:
+        if node.inputs:                     # intermediate: holds only this call's gradient
+            node.grad = None
 
 
 def _walk(order, root, grad, graph_xp) -> None:

@@ -30,42 +30,38 @@ class _Modes:
 
 
 @contextmanager
-def no_grad() -> Iterator[None]:
+def _mode(name: str, value) -> Iterator:
+    """Set one of `_Modes` for the duration of a `with` block (or a decorated function)."""
+    previous = getattr(_Modes, name)
+    setattr(_Modes, name, value)
+    try:
+        yield getattr(_Modes, name)
+    finally:
+        setattr(_Modes, name, previous)
+
+
+def no_grad():
     """Compute without recording: outputs made inside have no op, no inputs, no gradient.
 
     >>> with no_grad():
     ...     y = x * 2          # y.requires_grad is False
-    Also usable as a decorator, as `torch.no_grad`.
+    Also usable as a decorator, `@no_grad()`, as `torch.no_grad`.
     """
-    previous, _Modes.grad_enabled = _Modes.grad_enabled, False
-    try:
-        yield
-    finally:
-        _Modes.grad_enabled = previous
+    return _mode("grad_enabled", False)
 
 
-@contextmanager
-def enable_grad() -> Iterator[None]:
+def enable_grad():
     """Record again inside a `no_grad()` block."""
-    previous, _Modes.grad_enabled = _Modes.grad_enabled, True
-    try:
-        yield
-    finally:
-        _Modes.grad_enabled = previous
+    return _mode("grad_enabled", True)
 
 
 def is_grad_enabled() -> bool:
     return _Modes.grad_enabled
 
 
-@contextmanager
-def detect_anomaly() -> Iterator[None]:
+def detect_anomaly():
     """Raise `FloatingPointError` at the first op whose output (or gradient) holds nan or inf."""
-    previous, _Modes.detect_anomaly = _Modes.detect_anomaly, True
-    try:
-        yield
-    finally:
-        _Modes.detect_anomaly = previous
+    return _mode("detect_anomaly", True)
 
 
 def _describe(data) -> str:
@@ -170,6 +166,7 @@ def _forget_intermediate_grads(order) -> None:
 
 
 def _walk(order, root, grad, graph_xp) -> None:
+    checking = _Modes.counter is not None or _Modes.detect_anomaly
     root._accumulate(grad)
     for node in reversed(order):
         g = node.grad
@@ -185,10 +182,13 @@ def _walk(order, root, grad, graph_xp) -> None:
                 continue
             if op.variadic:
                 gx = op.vjp[0](rule_xp, g, out, *ins, i=i, **attrs)
-            else:
+            elif attrs:
                 gx = op.vjp[i](rule_xp, g, out, *ins, **attrs)
-            if _Modes.counter is not None:
-                _Modes.counter.add("backward", op, node.data, [x.data for x in node.inputs])
-            if _Modes.detect_anomaly:
-                _check_finite(f"the gradient for input {i}", op, getattr(gx, "data", gx), node.inputs)
+            else:                         # the common case, without unpacking an empty dict
+                gx = op.vjp[i](rule_xp, g, out, *ins)
+            if checking:
+                if _Modes.counter is not None:
+                    _Modes.counter.add("backward", op, node.data, [x.data for x in node.inputs])
+                if _Modes.detect_anomaly:
+                    _check_finite(f"the gradient for input {i}", op, getattr(gx, "data", gx), node.inputs)
             x._accumulate(gx, gx is g)     # passed through unchanged: shared with this node's grad

@@ -7,13 +7,11 @@ cotangent per output), whatever the machine is doing: counts, not seconds.
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Iterator
 
 import numpy as np
 
-from .autograd import _Modes
+from .autograd import _mode
 
 
 @dataclass
@@ -42,16 +40,11 @@ def _multiply_adds(op, out, inputs) -> int:
     return max(int(np.size(x)) for x in (out, *inputs))
 
 
-@contextmanager
-def count_ops() -> Iterator[OpCount]:
+def count_ops():
     """Count the work done inside the block.
 
     >>> with count_ops() as c:
     ...     loss = (W @ x).sum(); loss.backward()
     >>> c.forward, c.backward, c.madds
     """
-    previous, _Modes.counter = _Modes.counter, OpCount()
-    try:
-        yield _Modes.counter
-    finally:
-        _Modes.counter = previous
+    return _mode("counter", OpCount())

@@ -30,6 +30,8 @@ logits of ±1000 give a finite loss and the exact gradient, softmax(z) - y. That
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from tinygrad_edu import Tensor, ops, stack
@@ -88,7 +90,7 @@ def _labels_onehot(y_true, like: Tensor, name: str) -> np.ndarray:
 
 
 def _batch_size(t: Tensor) -> int:
-    return int(np.prod(t.shape[:-1])) if t.ndim > 1 else 1
+    return math.prod(t.shape[:-1]) if t.ndim > 1 else 1    # math.prod: np.prod costs ~20 µs on a tuple
 
 
 # ---- the fused, stable forms ---------------------------------------------------------------------

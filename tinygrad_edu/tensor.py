@@ -277,18 +277,18 @@ class Tensor:
 
 def matmul(a, b) -> Tensor:
     """a @ b for 1-D, 2-D and batched (broadcast) operands, as np.matmul."""
-    a, b = _tensors(a, b)
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        a, b = _tensors(a, b)
     if a.ndim == 0 or b.ndim == 0:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: both operands need at least one dimension (use * for scalars)")
     k_a, k_b = a.shape[-1], b.shape[0] if b.ndim == 1 else b.shape[-2]
     if k_a != k_b:
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: inner dimensions {k_a} and {k_b} differ")
     try:
-        np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
-    except ValueError:
+        return apply(ops.matmul, a, b)
+    except ValueError:   # inner dimensions agree, so the batch dimensions did not broadcast
         raise ValueError(f"matmul: {a.shape} @ {b.shape}: batch dimensions {a.shape[:-2]} and {b.shape[:-2]} "
                          f"do not broadcast") from None
-    return apply(ops.matmul, a, b)
 
 
 def concatenate(tensors: Sequence, axis: int = 0) -> Tensor:
@@ -380,10 +380,12 @@ def _tensors(*xs) -> list:
 def _constant(x, like: Tensor | None) -> Tensor:
     """A number or array operand as a constant tensor. A Python number takes the other operand's
     dtype (float32 stays float32: `t * 0.5` is not promoted), as in NumPy and PyTorch."""
+    if type(x) is np.ndarray and x.dtype.kind in "biuf":    # the common case, checked in one step
+        return Tensor._from_op(x)
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and like is not None:
         if not isinstance(x, numbers.Real):
             raise TypeError(f"expected a real number, got {type(x).__name__} {x!r}")
-        return Tensor(np.asarray(x, dtype=np.result_type(like.data, x)))
+        return Tensor._from_op(np.asarray(x, dtype=np.result_type(like.data, x)))
     try:
         return Tensor(x)
     except (TypeError, ValueError) as e:

@@ -17,6 +17,8 @@
     utils.py         to_categorical
     metrics.py       accuracy, confusion_matrix, classification_report
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
+    manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
+    cli/             the `tinygrad-edu` command: train, graph, check
 
 >>> import nn
 >>> model = nn.Sequential([nn.Dense(64, activation="relu", input_dim=784), nn.Dense(10, activation="softmax")])

@@ -1,0 +1,162 @@
+"""A formula typed on the command line, e.g. "tanh(x*w + b)", as a graph of labelled Values.
+
+The text is parsed by Python's own parser (`ast.parse(mode="eval")`) and then walked node by
+node against a whitelist; it is never passed to `eval`. Allowed: numbers, the variables given as
+VAR=VALUE, the operators + - * / ** (and unary - +), and one-argument calls of the functions in
+`FUNCTIONS`. Anything else (attribute access, subscripts, lambdas, comparisons, other calls such
+as `__import__('os')`) is refused with an `ExpressionError` that names what was refused.
+
+>>> root, leaves = build("tanh(x*w + b)", {"x": 2.0, "w": -3.0, "b": 6.8813735870195432})
+>>> root.backward(); round(root.data, 4), round(leaves["x"].grad, 4)
+(0.7071, -1.5)
+"""
+
+from __future__ import annotations
+
+import ast
+import math
+from typing import Callable, Mapping
+
+from tinygrad_edu import Value
+
+__all__ = ["ExpressionError", "FUNCTIONS", "build", "parse_bindings"]
+
+# each allowed function, as the Value method that records it (so each is one node in the picture)
+FUNCTIONS: dict[str, Callable[[Value], Value]] = {
+    "exp": Value.exp, "log": Value.log, "tanh": Value.tanh, "sigmoid": Value.sigmoid,
+    "relu": Value.relu, "abs": Value.abs, "sqrt": Value.sqrt,
+}
+_BINARY: dict[type, Callable[[Value, Value], Value]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b,
+}
+MAX_LENGTH = 2000      # Python's parser recurses: a bound keeps a pasted monster from a RecursionError
+MAX_LABEL = 24         # longer sub-formulas stay unlabelled, or the picture's boxes get too wide
+
+
+class ExpressionError(ValueError):
+    """The expression or a VAR=VALUE binding cannot be used; the message says which part and why."""
+
+
+def parse_bindings(pairs: list[str]) -> dict[str, float]:
+    """["x=2", "w=-3"] -> {"x": 2.0, "w": -3.0}; each name a Python identifier, each value a number.
+
+    >>> parse_bindings(["x=2", "w=-3.5"])
+    {'x': 2.0, 'w': -3.5}
+    """
+    values: dict[str, float] = {}
+    for pair in pairs:
+        name, sep, text = (part.strip() for part in pair.partition("="))
+        if not sep or not name.isidentifier():
+            raise ExpressionError(f"{pair!r} is not VAR=VALUE (e.g. x=2)")
+        if name in values:
+            raise ExpressionError(f"{name} is given twice; give each variable one value")
+        try:
+            value = float(text)
+        except ValueError:
+            raise ExpressionError(f"{pair!r}: {text!r} is not a number") from None
+        if not math.isfinite(value):
+            raise ExpressionError(f"{pair!r}: give a finite number")
+        values[name] = value
+    return values
+
+
+def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Value]]:
+    """The Value graph of `text`, with one leaf per variable (labelled with its name) and each
+    intermediate node labelled with its sub-formula; returns (root, {name: leaf}) for the
+    variables the formula uses. Raises ExpressionError for anything not on the whitelist, for
+    variables without a value (naming all of them) and for syntax errors."""
+    if len(text) > MAX_LENGTH:
+        raise ExpressionError(f"the expression is {len(text)} characters long; the limit is {MAX_LENGTH}")
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as e:
+        where = f" at column {e.offset}" if e.offset else ""
+        raise ExpressionError(f"cannot parse {text!r}{where}: {e.msg}") from None
+    # every name first, so one message lists all the missing values, not just the first
+    called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    variables = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
+    missing = sorted({v for v in variables if v not in values})
+    _refuse_first(tree, text)            # a refused construct is named before any missing value
+    if missing:
+        raise ExpressionError(f"no value for {', '.join(missing)}: add {' '.join(f'{m}=...' for m in missing)}")
+    used = set(variables)
+    # in the order the values were given, so the printed gradients follow the command line
+    leaves = {name: Value(float(value), label=name) for name, value in values.items() if name in used}
+    return _Builder(leaves).visit(tree.body), leaves
+
+
+def _refuse_first(tree: ast.Expression, text: str) -> None:
+    """Raise for the first node (in reading order) that is not on the whitelist."""
+    for node in _preorder(tree.body):
+        reason = _refusal(node)
+        if reason:
+            snippet = ast.get_source_segment(text.strip(), node) or ast.unparse(node)
+            raise ExpressionError(f"refused {snippet!r}: {reason}; allowed are numbers, variables, "
+                                  f"+ - * / ** and the functions {', '.join(FUNCTIONS)} of one argument")
+
+
+def _preorder(node: ast.AST):
+    yield node
+    for child in ast.iter_child_nodes(node):
+        yield from _preorder(child)
+
+
+def _refusal(node: ast.AST) -> str | None:
+    """Why `node` is not allowed, or None when it is."""
+    if isinstance(node, ast.Constant):
+        ok = isinstance(node.value, (int, float)) and not isinstance(node.value, bool)
+        return None if ok else f"{type(node.value).__name__} constants are not numbers"
+    if isinstance(node, ast.Name):
+        return None if not node.id.startswith("__") else f"the name {node.id} is not a variable"
+    if isinstance(node, ast.BinOp):
+        return None if type(node.op) in _BINARY else f"the operator {type(node.op).__name__} is not supported"
+    if isinstance(node, ast.UnaryOp):
+        return None if isinstance(node.op, (ast.USub, ast.UAdd)) else f"the operator {type(node.op).__name__} is not supported"
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            return "only plain function names can be called"
+        if node.func.id not in FUNCTIONS:
+            return f"calling {node.func.id} is not allowed"
+        if len(node.args) != 1 or node.keywords or isinstance(node.args[0], ast.Starred):
+            return f"{node.func.id} takes exactly one argument"
+        return None
+    if isinstance(node, (ast.operator, ast.unaryop, ast.expr_context)):
+        return None                      # the op/context tags inside an allowed node
+    kinds = {ast.Attribute: "attribute access is", ast.Subscript: "subscripts are", ast.Lambda: "lambdas are",
+             ast.Compare: "comparisons are", ast.BoolOp: "and/or are", ast.IfExp: "if-expressions are"}
+    return f"{kinds.get(type(node), type(node).__name__ + ' is')} not allowed"
+
+
+class _Builder:
+    """Turns a whitelisted tree into Values; each op's result is labelled with its source text."""
+
+    def __init__(self, leaves: dict[str, Value]):
+        self.leaves = leaves
+
+    def visit(self, node: ast.AST) -> Value:
+        if isinstance(node, ast.Constant):
+            return _constant(node.value)
+        if isinstance(node, ast.Name):
+            return self.leaves[node.id]
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.operand, ast.Constant):       # -3 is the number -3, not neg(3)
+                return _constant(-node.operand.value if isinstance(node.op, ast.USub) else node.operand.value)
+            inner = self.visit(node.operand)
+            out = -inner if isinstance(node.op, ast.USub) else inner
+        elif isinstance(node, ast.BinOp):
+            out = _BINARY[type(node.op)](self.visit(node.left), self.visit(node.right))
+        else:                                                # a whitelisted Call
+            out = FUNCTIONS[node.func.id](self.visit(node.args[0]))
+        if not out.label:                                    # unary + returns its operand, already named
+            text = ast.unparse(node)
+            out.label = text if len(text) <= MAX_LABEL else ""
+        return out
+
+
+def _constant(number: int | float) -> Value:
+    """A number in the formula: a constant leaf (drawn dashed; it gets no gradient)."""
+    try:
+        return Value(float(number), requires_grad=False)
+    except OverflowError:
+        raise ExpressionError(f"the number {number} is too large for a float") from None

@@ -1,0 +1,245 @@
+"""`tinygrad-edu train`: fit a small MLP, print the test report, write the pictures and the model.
+
+What it writes, and the defaults, are in DESCRIPTION (the command's --help); the defaults per data
+set are `data.DEFAULTS`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+import nn
+from nn import metrics, optimizers, plot
+from tinygrad_edu import draw_graph
+
+from .data import DATASETS, DEFAULTS, Prepared, prepare
+from .drawing import write_drawing
+from .neuron import neuron_graph
+from .options import fraction, hidden_widths, non_negative_int, positive_float, positive_int
+
+DESCRIPTION = """Train a small network and write what it learned.
+
+With no options: the iris flowers shipped in the package, a 4-16-3 network, Adam at 0.01 for
+100 epochs, 30 flowers held out for the test; a few seconds. Everything lands in --out:
+
+    history.png            loss and accuracy, training against validation, per epoch
+    confusion_matrix.png   test samples by true and predicted class
+    decision_boundary.png  the regions of each class (2-D data only)
+    samples.png            test digits with their predictions (MNIST only)
+    model.npz              the trained model: nn.load_model("model.npz")
+    preprocessing.json     how raw inputs become model inputs, (x - mean) / scale, and the class names
+    neuron.svg, .png       one trained neuron on one test sample, backpropagated
+
+examples:
+    tinygrad-edu train
+    tinygrad-edu train --dataset moons --hidden 32,32 --epochs 200
+    tinygrad-edu train --dataset mnist --data-dir data/mnist --epochs 3
+    tinygrad-edu train --csv patients.csv --target diagnosis --drop id"""
+
+ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "gaussian", "linear")
+# each loss with the output layer and the target encoding it needs
+LOSSES = ("sparse_categorical_crossentropy", "categorical_crossentropy", "binary_crossentropy", "mse")
+OPTIMIZERS = ("adam", "sgd", "rmsprop", "adagrad", "adadelta")
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    """The `train` subcommand's arguments; None means "the data set's default" (see data.DEFAULTS)."""
+    d = DEFAULTS["iris"]
+    add = parser.add_argument
+    add("--dataset", choices=DATASETS, metavar="NAME",
+        help=f"{', '.join(DATASETS)} (default iris; csv needs --csv and --target)")
+    add("--csv", type=Path, metavar="PATH", help="a table with a header row (implies --dataset csv)")
+    add("--target", metavar="COLUMN", help="the CSV column holding the classes")
+    add("--drop", type=lambda text: [c.strip() for c in text.split(",") if c.strip()], default=[],
+        metavar="COLUMNS", help="CSV columns to leave out, comma separated (an id, a name)")
+    add("--data-dir", type=Path, metavar="DIR",
+        help="the folder with MNIST's four .gz files (default: $TINYGRAD_EDU_DATA/mnist, else the download cache)")
+    add("--limit", type=positive_int, metavar="N",
+        help="use at most N samples (MNIST: the first N training and N test images), for quick runs")
+    add("--samples", type=positive_int, default=400, metavar="N",
+        help="points to generate for moons, circles, xor, spirals (default 400)")
+    add("--hidden", type=hidden_widths, metavar="WIDTHS",
+        help=f"hidden layer widths, comma separated, e.g. 64,32 ('none' for none; default {d.hidden[0]}, "
+             f"moons etc. 16,16, MNIST 64)")
+    add("--activation", choices=ACTIVATIONS, metavar="NAME",
+        help=f"of the hidden layers: {', '.join(ACTIVATIONS)} (default relu)")
+    add("--loss", choices=LOSSES, default=LOSSES[0], metavar="NAME",
+        help=f"{', '.join(LOSSES)}; default sparse_categorical_crossentropy (softmax outputs, integer labels); "
+             f"binary_crossentropy (one sigmoid output) needs two classes")
+    add("--optimizer", choices=OPTIMIZERS, metavar="NAME", help=f"{', '.join(OPTIMIZERS)} (default adam)")
+    add("--lr", type=positive_float, help=f"learning rate (default {d.lr}; MNIST 0.001)")
+    add("--epochs", type=positive_int, metavar="N", help=f"passes over the training data (default {d.epochs}; MNIST 5)")
+    add("--batch-size", type=positive_int, metavar="N", help=f"samples per step (default {d.batch_size}; 2-D sets 32, MNIST 128)")
+    add("--val-split", type=fraction, metavar="FRACTION",
+        help=f"share of the training data held back for validation curves (default {d.val_split}; MNIST 0.1; 0: none)")
+    add("--test-split", type=fraction, metavar="FRACTION", help=f"share held out for the final test (default {d.test_split}; "
+                                            f"2-D sets 0.25; MNIST has its own test set)")
+    add("--seed", type=non_negative_int, default=0, metavar="N", help="one seed for data, split, weights and shuffling (default 0)")
+    add("--out", type=Path, default=Path("tinygrad_edu_out"), metavar="DIR",
+        help="where to write the pictures and the model (default ./tinygrad_edu_out/)")
+    add("--verbose", type=int, choices=(0, 1, 2), default=1,
+        help="1: a progress bar per epoch (default); 2: one line per epoch; 0: quiet training")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Load, train, report, write the files. Returns the exit status."""
+    start = time.perf_counter()
+    name = _dataset(args)
+    d = DEFAULTS[name]
+    settings = {key: getattr(args, key) if getattr(args, key) is not None else getattr(d, key)
+                for key in ("hidden", "activation", "epochs", "batch_size", "lr", "optimizer", "val_split",
+                            "test_split")}
+    data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit, samples=args.samples,
+                   csv_path=args.csv, target=args.target, drop=args.drop, data_dir=args.data_dir)
+    if args.loss == "binary_crossentropy" and data.n_classes != 2:
+        raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
+                         f"sparse_categorical_crossentropy")
+    out = args.out
+    out.mkdir(parents=True, exist_ok=True)
+
+    nn.manual_seed(args.seed)
+    model = _model(data, settings, args.loss)
+    sizes = "-".join(str(s) for s in [data.X_train.shape[1], *settings["hidden"], model.layers[-1].units])
+    n_val = int(len(data.X_train) * settings["val_split"]) if settings["val_split"] else 0
+    print(f"{name}: {len(data.X_train) + len(data.X_test)} samples, {data.X_train.shape[1]} features, "
+          f"{data.n_classes} classes; {len(data.X_train) - n_val} to train on, {n_val} for validation, "
+          f"{len(data.X_test)} held out for the test")
+    for note in data.notes:
+        print(f"note: {note}")
+    hidden = f"{settings['activation']} hidden" if settings["hidden"] else "no hidden layer"
+    print(f"model {sizes} ({hidden}, {model.layers[-1].activation_name} output), "
+          f"{args.loss}, {settings['optimizer']} lr {settings['lr']:g}, {settings['epochs']} epochs of "
+          f"batch {settings['batch_size']}, seed {args.seed}")
+    history = model.fit(data.X_train, _targets(data.y_train, data.n_classes, args.loss), epochs=settings["epochs"],
+                        batch_size=settings["batch_size"], validation_split=settings["val_split"],
+                        verbose=args.verbose)
+
+    probabilities = model.predict(data.X_test)
+    _report(data, probabilities)
+    written = _write_files(out, model, history, data, probabilities)
+    print(f"\nwrote into {out}{'' if str(out).endswith('/') else '/'}:")
+    width = max(len(path.name) for path, _ in written)
+    for path, what in written:
+        print(f"  {path.name:<{width}}  {what}")
+    print(f"done in {time.perf_counter() - start:.1f} s")
+    return 0
+
+
+def _dataset(args: argparse.Namespace) -> str:
+    """--dataset, or csv when only --csv is given; --csv/--target with another data set is a mistake."""
+    if args.dataset is None:
+        return "csv" if args.csv is not None else "iris"
+    if args.dataset != "csv" and (args.csv is not None or args.target is not None or args.drop):
+        raise ValueError(f"--csv, --target and --drop go with --dataset csv, not --dataset {args.dataset}")
+    return args.dataset
+
+
+def _model(data: Prepared, settings: dict, loss: str):
+    """Dense layers of the given widths, then the output layer the loss expects; compiled."""
+    layers = [nn.Dense(width, activation=settings["activation"], name=f"hidden_{i + 1}",
+                       input_dim=data.X_train.shape[1] if i == 0 else None)
+              for i, width in enumerate(settings["hidden"])]
+    binary = loss == "binary_crossentropy"
+    layers.append(nn.Dense(1 if binary else data.n_classes, activation="sigmoid" if binary else "softmax",
+                           name="output", input_dim=None if layers else data.X_train.shape[1]))
+    model = nn.Sequential(layers, name="mlp")
+    kind = settings["optimizer"]
+    # Keras's defaults for the optimizer (its epsilon etc.), with our learning rate
+    optimizer = optimizers.OPTIMIZERS[kind](**{**optimizers.KERAS_DEFAULTS[kind], "lr": settings["lr"]})
+    model.compile(optimizer=optimizer, loss=loss, metrics=["acc"])
+    return model
+
+
+def _targets(y: np.ndarray, k: int, loss: str) -> np.ndarray:
+    """Labels as the loss reads them: as they are (sparse), a 0/1 column (binary) or one-hot rows."""
+    if loss == "sparse_categorical_crossentropy":
+        return y
+    if loss == "binary_crossentropy":
+        return y.astype(np.float32).reshape(-1, 1)
+    return np.eye(k, dtype=np.float32)[y]
+
+
+def _report(data: Prepared, probabilities: np.ndarray) -> None:
+    """Test accuracy, then precision, recall and F1 per class."""
+    acc = metrics.accuracy(data.y_test, probabilities)
+    correct = int(round(acc * len(data.y_test)))
+    print(f"\ntest accuracy: {acc:.4f} ({correct} of {len(data.y_test)} held-out samples)\n")
+    print(metrics.classification_report(data.y_test, probabilities, labels=list(range(data.n_classes)),
+                                target_names=data.class_names, digits=3, zero_division=0))
+
+
+def _write_files(out: Path, model, history, data: Prepared, probabilities: np.ndarray) -> list[tuple[Path, str]]:
+    """Every picture and the model; returns (path, what it shows) for the listing."""
+    written: list[tuple[Path, str]] = []
+
+    def keep(figure, path: Path, what: str) -> None:
+        _close(figure)
+        written.append((path, what))
+
+    _headless()
+    sizes = [data.X_train.shape[1]] + [layer.units for layer in model.layers]
+    title = f"{data.name}: {'-'.join(map(str, sizes))} network"
+    keep(plot.history(history, out / "history.png", title=title), out / "history.png", "loss and accuracy curves")
+    cm = metrics.confusion_matrix(data.y_test, probabilities, num_classes=data.n_classes)
+    keep(plot.confusion_matrix(cm, data.class_names, out / "confusion_matrix.png",
+                               title=f"Confusion matrix, {data.name} test set"),
+         out / "confusion_matrix.png", "confusion matrix of the test set")
+    if data.raw_points is not None:
+        keep(plot.decision_boundary(lambda points: model.predict(data.transform(points)), data.raw_points,
+                                    data.raw_labels, out / "decision_boundary.png", class_names=data.class_names,
+                                    title=f"Decision boundary, {data.name} (all {len(data.raw_points)} points)"),
+             out / "decision_boundary.png", "decision boundary over all the points")
+    if data.test_images is not None:
+        keep(plot.samples(data.test_images[:30], data.y_test[:30], probabilities[:30], out / "samples.png"),
+             out / "samples.png", "the first 30 test digits and their predictions")
+    model.save(out / "model.npz")
+    written.append((out / "model.npz", "the trained model: nn.load_model(path)"))
+    _write_preprocessing(out / "preprocessing.json", data)
+    written.append((out / "preprocessing.json", "model input = (raw input - mean) / scale; the class names"))
+    written += _write_neuron(out, model, data)
+    return written
+
+
+def _write_preprocessing(path: Path, data: Prepared) -> None:
+    record = {"dataset": data.name, "class_names": data.class_names, "feature_names": data.feature_names,
+              "mean": np.asarray(data.mean).tolist(), "scale": np.asarray(data.scale).tolist()}
+    path.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+
+
+def _write_neuron(out: Path, model, data: Prepared) -> list[tuple[Path, str]]:
+    """neuron.svg and neuron.png, or neuron.gv with a note when Graphviz's `dot` is missing."""
+    root, caption = neuron_graph(model, data.X_test[0], data.feature_names)
+    what = "pixels / 255" if data.name == "mnist" else "standardized features"
+    caption += f"\nx: the {what} of test sample 0 (true class: {data.class_names[data.y_test[0]]})"
+
+    def draw(fmt: str):
+        g = draw_graph(root, format=fmt)
+        g.attr(label=caption, labelloc="t", fontsize="13")
+        return g
+
+    written = []
+    for name in ("neuron.svg", "neuron.png"):
+        path, note = write_drawing(draw, out / name)
+        written.append((path, "one trained neuron on one test sample, backpropagated"))
+        if note:
+            print(f"note: {note}")
+            break                   # the .png would fall back to the same .gv
+    return written
+
+
+def _headless() -> None:
+    """The Agg backend, unless pyplot is already in use: this command only writes files."""
+    import matplotlib
+    if "matplotlib.pyplot" not in sys.modules:
+        matplotlib.use("Agg")
+
+
+def _close(figure) -> None:
+    import matplotlib.pyplot as plt
+    plt.close(figure)

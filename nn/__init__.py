@@ -18,6 +18,7 @@
     metrics.py       accuracy, confusion_matrix, classification_report
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
     manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
+    to_torch.py      model.to_torch(): the same network as a torch.nn.Sequential, for those who outgrow this
     cli/             the `tinygrad-edu` command: train, graph, check
 
 >>> import nn

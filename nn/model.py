@@ -19,7 +19,7 @@ import sys
 from typing import Callable, Sequence as SequenceType
 
 import numpy as np
-from tqdm.auto import tqdm
+from tqdm import tqdm   # the text bar: tqdm.auto needs ipywidgets in Jupyter
 
 from tinygrad_edu import Tensor, no_grad
 
@@ -113,6 +113,11 @@ class Sequential(Layer):
         """Write architecture (JSON) and weights to a NumPy .npz; reload with nn.load_model(path)."""
         from .saving import save_model
         save_model(self, path)
+
+    def to_torch(self) -> "torch.nn.Sequential":  # noqa: F821 (torch is imported only inside)
+        """This network as a torch.nn.Sequential with copies of the weights (torch optional; see nn/to_torch.py)."""
+        from .to_torch import to_torch   # imported here: torch is loaded only by those who ask for it
+        return to_torch(self)
 
     # ---- Keras workflow ----------------------------------------------------------------------------
     def compile(self, optimizer="rmsprop", loss=None, metrics: SequenceType[str] | None = None) -> None:

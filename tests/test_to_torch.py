@@ -1,0 +1,120 @@
+"""`model.to_torch()`: the PyTorch twin predicts what the model predicts, and says how to get torch when it is missing.
+
+Weights are set to random values (biases too: freshly built biases are zero and would not show a
+missing copy), so a transposed kernel or a dropped bias changes the outputs.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Callable
+
+import numpy as np
+import pytest
+
+import nn
+
+ATOL = 1e-6
+
+
+def randomize(model: nn.Sequential, seed: int = 0) -> None:
+    rng = np.random.default_rng(seed)
+    model.set_weights([rng.normal(scale=0.7, size=w.shape).astype(np.float32) for w in model.get_weights()])
+
+
+def mnist_like() -> nn.Sequential:
+    """The course's MNIST network, in small: Flatten, Dense relu, Dense softmax, plus a Dropout."""
+    return nn.Sequential([nn.Flatten(input_shape=(4, 4)), nn.Dense(8, activation="relu"), nn.Dropout(0.3),
+                          nn.Dense(3, activation="softmax")])
+
+
+def every_activation() -> nn.Sequential:
+    """Each named activation, inside Dense and as a layer of its own; a Dense without bias; a PyTorch Linear."""
+    return nn.Sequential([nn.Dense(6, activation="tanh", input_dim=5), nn.Dense(6, activation="sigmoid"),
+                          nn.Dense(6, activation="leaky_relu"), nn.Dense(6, activation="gaussian"),
+                          nn.Dense(6, use_bias=False), nn.LeakyReLU(0.2), nn.Linear(6, 6), nn.ReLU(), nn.Tanh(),
+                          nn.Activation("linear"), nn.Dense(4), nn.Softmax()])
+
+
+def binary() -> nn.Sequential:
+    """A sigmoid output (binary classification), square kernels so a missing transpose would not crash."""
+    return nn.Sequential([nn.Dense(3, activation="relu", input_dim=3), nn.Dense(3, activation="tanh"),
+                          nn.Dense(1, activation="sigmoid")])
+
+
+def nested() -> nn.Sequential:
+    """A Sequential used as a layer of another."""
+    block = nn.Sequential([nn.Dense(5, activation="relu", input_dim=4), nn.Dense(5, activation="relu")])
+    return nn.Sequential([block, nn.Dense(2, activation="softmax")])
+
+
+ARCHITECTURES: dict[str, tuple[Callable[[], nn.Sequential], tuple[int, ...]]] = {
+    "mnist_like": (mnist_like, (4, 4)),
+    "every_activation": (every_activation, (5,)),
+    "binary": (binary, (3,)),
+    "nested": (nested, (4,)),
+}
+
+
+@pytest.mark.parametrize("name", ARCHITECTURES)
+def test_same_predictions(name: str) -> None:
+    torch = pytest.importorskip("torch")
+    build, input_shape = ARCHITECTURES[name]
+    model = build()
+    randomize(model)
+    X = np.random.default_rng(1).normal(size=(16, *input_shape)).astype(np.float32)
+    torch_model = model.to_torch().eval()
+    with torch.no_grad():
+        theirs = torch_model(torch.from_numpy(X)).numpy()
+    ours = model.predict(X)
+    assert theirs.shape == ours.shape
+    assert theirs.dtype == np.float32
+    np.testing.assert_allclose(theirs, ours, rtol=0, atol=ATOL)
+
+
+def test_layout_and_copies() -> None:
+    """Dense -> Linear with weight = kernelᵀ; the weights are copies, not shared memory."""
+    torch = pytest.importorskip("torch")
+    model = mnist_like()
+    randomize(model)
+    torch_model = model.to_torch()
+    kinds = [type(m).__name__ for m in torch_model]
+    assert kinds == ["Flatten", "Linear", "ReLU", "Dropout", "Linear", "Softmax"]
+    dense = model.layers[1]
+    np.testing.assert_array_equal(torch_model[1].weight.detach().numpy(), dense.kernel.data.T)
+    np.testing.assert_array_equal(torch_model[1].bias.detach().numpy(), dense.bias.data)
+    assert torch_model[3].p == pytest.approx(0.3)
+    before = dense.kernel.data.copy()
+    with torch.no_grad():
+        torch_model[1].weight.add_(1.0)
+    np.testing.assert_array_equal(dense.kernel.data, before)
+
+
+def test_mode_follows_the_model() -> None:
+    pytest.importorskip("torch")
+    model = mnist_like()
+    assert model.to_torch().training
+    model.eval()
+    assert not model.to_torch().training
+
+
+def test_unbuilt_model_is_refused() -> None:
+    pytest.importorskip("torch")
+    model = nn.Sequential([nn.Dense(4), nn.Dense(2)])
+    with pytest.raises(ValueError, match="not been built"):
+        model.to_torch()
+
+
+def test_custom_activation_is_refused() -> None:
+    pytest.importorskip("torch")
+    model = nn.Sequential([nn.Dense(3, activation=lambda x: x * 2, input_dim=2)])
+    with pytest.raises(ValueError, match="custom activation"):
+        model.to_torch()
+
+
+def test_without_torch_the_error_says_how_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "torch", None)   # `import torch` now raises ImportError, as if not installed
+    model = mnist_like()
+    with pytest.raises(ImportError, match=r"pip install torch") as caught:
+        model.to_torch()
+    assert "torch==2.13.0" in str(caught.value)

@@ -21,11 +21,11 @@ from typing import Callable, Sequence as SequenceType
 import numpy as np
 from tqdm import tqdm   # the text bar: tqdm.auto needs ipywidgets in Jupyter
 
-from tinygrad_edu import Tensor, no_grad
+from tinygrad_edu import Tensor, group, no_grad
 
 from . import losses, optimizers
 from .callbacks import Callback, History
-from .module import Layer, Module, tag_group
+from .module import Layer, Module
 
 
 class Sequential(Layer):
@@ -257,12 +257,15 @@ class Sequential(Layer):
         and the loss uses its stable from-logits form."""
         fused = self._fuses_last_activation()
         out = self(x, logits=True) if fused else self(x)
-        loss = self.loss.forward_logits(out, y) if fused else self.loss.forward(out, y)
-        tag_group(loss, self.loss.name, {id(out)})   # the loss's nodes form their own box in a drawing
+        with group(self.loss.name):                  # the loss's nodes form their own box in a drawing
+            loss = self.loss.forward_logits(out, y) if fused else self.loss.forward(out, y)
         for layer in self.layers:
             penalty = getattr(layer, "regularization_loss", None)
-            if penalty is not None and (p := penalty()) is not None:
-                tag_group(p, layer.name, set())        # the penalty is drawn inside its layer's box
+            if penalty is None:
+                continue
+            with group(layer.name):                  # the penalty is drawn inside its layer's box
+                p = penalty()
+            if p is not None:
                 loss = loss + p
         return out, fused, loss
 

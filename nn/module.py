@@ -13,7 +13,7 @@ from typing import Iterator
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, group
 
 
 class Parameter(Tensor):
@@ -137,10 +137,8 @@ class Module:
         raise NotImplementedError(f"{type(self).__name__} must define forward()")
 
     def __call__(self, *args, **kwargs):
-        out = self.forward(*args, **kwargs)
-        if isinstance(out, Tensor):
-            tag_group(out, self.name, {id(a) for a in args if isinstance(a, Tensor)})
-        return out
+        with group(self.name):        # every node the call makes carries this module's name
+            return self.forward(*args, **kwargs)
 
     # ---- printing -------------------------------------------------------------------------------
     def extra_repr(self) -> str:
@@ -151,21 +149,6 @@ class Module:
         lines = [f"  ({name}): " + repr(m).replace("\n", "\n  ") for name, m in self._modules.items()]
         head = f"{type(self).__name__}({self.extra_repr()}"
         return head + ("\n" + "\n".join(lines) + "\n)" if lines else ")")
-
-
-def tag_group(out: Tensor, name: str, stop: set) -> None:
-    """Write `name` into `group` of the nodes between the call's inputs and its output.
-
-    Inner modules tag first, so an outer module (a Sequential) stops at nodes already claimed and
-    only takes the nodes it made itself.
-    """
-    pending = [out]
-    while pending:
-        node = pending.pop()
-        if node.group is not None or id(node) in stop:
-            continue
-        node.group = name             # also constants made inside the call (a dropout mask)
-        pending.extend(node.inputs)
 
 
 class Layer(Module):

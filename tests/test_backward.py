@@ -172,3 +172,17 @@ def test_a_graph_is_freed_by_reference_counting_alone():
 
 def test_nodes_have_slots():
     assert not hasattr(Value(1.0), "__dict__") and not hasattr(Tensor(1.0), "__dict__")
+
+
+def test_nodes_made_inside_a_group_carry_its_name():
+    from tinygrad_edu import group
+    x = Tensor(np.ones(3), requires_grad=True)
+    with group("outer"):
+        a = x * 2.0
+        with group("inner"):
+            b = a.exp()
+        c = b.sum()
+    d = c + 1.0
+    assert (a.group, b.group, c.group, d.group) == ("outer", "inner", "outer", None)
+    assert a.inputs[1].group == "outer"           # the constant 2.0 was made inside too
+    assert x.group is None                        # a leaf made outside keeps none

@@ -15,7 +15,7 @@
 
 from . import ops
 from .ops import Op
-from .autograd import apply, detect_anomaly, enable_grad, is_grad_enabled, no_grad, topological_order
+from .autograd import apply, detect_anomaly, enable_grad, group, is_grad_enabled, no_grad, topological_order
 from .tensor import Tensor, concatenate, matmul, maximum, stack, sum_to, where
 from .value import Dual, Value
 from .functional import grad, hessian, jacfwd, jacrev, jvp, vjp
@@ -25,7 +25,7 @@ from .draw import draw_backward_steps, draw_graph
 
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "where", "maximum", "matmul", "sum_to",
-    "no_grad", "enable_grad", "is_grad_enabled", "detect_anomaly", "topological_order", "ops", "Op", "apply",
+    "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "ops", "Op", "apply",
     "Dual", "grad", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
     "gradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
     "draw_graph", "draw_backward_steps",

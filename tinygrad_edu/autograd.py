@@ -27,6 +27,7 @@ class _Modes:
     grad_enabled = True     # False inside `no_grad()`: ops record nothing
     detect_anomaly = False  # True inside `detect_anomaly()`: raise at the first nan/inf
     counter = None          # an `OpCount` inside `count_ops()`: every rule evaluation is tallied
+    group = None            # inside `group(name)`: the name every new node carries in `.group`
 
 
 @contextmanager
@@ -53,6 +54,16 @@ def no_grad():
 def enable_grad():
     """Record again inside a `no_grad()` block."""
     return _mode("grad_enabled", True)
+
+
+def group(name: str | None):
+    """Nodes made inside carry `group=name`; `draw_graph` boxes each group (a layer, a loss) together.
+
+    >>> with group("hidden"):
+    ...     h = (x @ W + b).relu()      # the @, + and relu nodes: h.group == "hidden"
+    Nested groups: the innermost name wins.
+    """
+    return _mode("group", name)
 
 
 def is_grad_enabled() -> bool:

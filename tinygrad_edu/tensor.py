@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import array_math, ops
-from .autograd import apply, backward
+from .autograd import _Modes, apply, backward
 
 
 class Tensor:
@@ -51,7 +51,7 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)   # NumPy returns 0-d results as scalars
         t.grad, t.requires_grad, t.label = None, False, ""
-        t.op, t.inputs, t.attrs, t.group, t.tangent = None, (), {}, None, None
+        t.op, t.inputs, t.attrs, t.group, t.tangent = None, (), {}, _Modes.group, None
         return t
 
     def _accumulate(self, g, shared: bool = False) -> None:
@@ -60,7 +60,13 @@ class Tensor:
             self.grad = g if self.grad is None else g + self.grad
             return
         # a gradient has its tensor's shape (broadcasting undone) and dtype (float32 stays float32)
-        g = sum_to(np.asarray(g), self.shape).astype(self.dtype, copy=False)
+        data = self.data
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)
+        if g.shape != data.shape:
+            g = sum_to(g, data.shape)
+        if g.dtype != data.dtype:
+            g = g.astype(data.dtype)
         if self.grad is not None:
             self.grad = np.asarray(self.grad + g)   # NumPy gives 0-d + 0-d as a scalar, not an array
         elif self.inputs:                     # intermediate: kept as the rule produced it

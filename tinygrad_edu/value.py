@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from . import ops, scalar_math
-from .autograd import apply, backward
+from .autograd import _Modes, apply, backward
 
 
 class Value:
@@ -41,7 +41,7 @@ class Value:
         # no checks, no keyword arguments: an op's result is a float already, and this runs per op
         v = Value.__new__(Value)
         v.data, v.grad, v.requires_grad, v.label = data, 0.0, False, ""
-        v.op, v.inputs, v.attrs, v.group, v.tangent = None, (), _NO_ATTRS, None, None
+        v.op, v.inputs, v.attrs, v.group, v.tangent = None, (), _NO_ATTRS, _Modes.group, None
         return v
 
     def _set_tangent(self, t: float) -> None:

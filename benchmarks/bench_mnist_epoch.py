@@ -161,8 +161,6 @@ def run(quick: bool, repeat: int) -> list[Result]:
     epochs = 1 if quick else 10
     weights = initial_weights()
     torch = try_import("torch")
-    if torch:
-        torch.set_num_threads(len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count())
 
     r = Result(f"mnist_epoch: 784-64-10, Adam, batch {BATCH}, {len(X):,} images", "s per epoch", "NumPy by hand (float32)")
     losses = first_batch_losses(weights, X, Y, torch)

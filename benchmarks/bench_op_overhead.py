@@ -50,7 +50,6 @@ def run(quick: bool, repeat: int) -> list[Result]:
         if torch is None:
             r.skip("torch", "not installed (pip install torch==2.13.0)")
         else:
-            torch.set_num_threads(1)
             ta, tb = torch.tensor(a_np, requires_grad=True), torch.tensor(b_np, requires_grad=True)
             tg = torch.ones(4, 4)
             r.add("torch", micro(lambda: forward(ta, tb).backward(tg), number, repeat),

@@ -108,7 +108,6 @@ def run(quick: bool, repeat: int) -> list[Result]:
     if torch is None:
         r.skip("torch", "not installed (pip install torch==2.13.0)")
     else:
-        torch.set_num_threads(1)
         params = [(torch.tensor(W, requires_grad=True), torch.tensor(b, requires_grad=True)) for W, b in weights]
         tX, ty = torch.tensor(X, dtype=torch.float64), torch.tensor(y, dtype=torch.float64)
         t, first = per_step(lambda k: torch_step(torch, params, tX, ty, k), steps)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import os
 import statistics
 import time
 from dataclasses import dataclass, field
@@ -68,8 +69,12 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float
 
 
 def try_import(name: str):
-    """The module, or None when the competitor is not installed."""
+    """The module, or None when the competitor is not installed. torch gets the same number of
+    threads as NumPy's BLAS (run.py sets OMP_NUM_THREADS for both)."""
     try:
-        return __import__(name, fromlist=["_"])
+        module = __import__(name, fromlist=["_"])
     except ImportError:
         return None
+    if name == "torch":
+        module.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "1")))
+    return module

@@ -12,11 +12,27 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
 from pathlib import Path
 
+
+def _threads_from_argv(argv) -> int:
+    """--threads N, read before NumPy loads: its BLAS fixes its thread count when imported."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    for i, arg in enumerate(argv):
+        if arg == "--threads" and i + 1 < len(argv):
+            return int(argv[i + 1])
+        if arg.startswith("--threads="):
+            return int(arg.split("=", 1)[1])
+    return 1
+
+
+THREADS = _threads_from_argv(None)
+for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ[var] = str(THREADS)      # the same number of threads for NumPy's BLAS and for torch
 sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
@@ -30,11 +46,13 @@ def main(argv=None) -> int:
     parser.add_argument("--repeat", type=int, default=5, help="timed runs per competitor (median reported)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--quick", action="store_true", help="small sizes, one repeat: checks that everything runs")
+    parser.add_argument("--threads", type=int, default=1,
+                        help="threads for NumPy's BLAS and for torch alike (default 1: batch-100 products gain nothing from more)")
     args = parser.parse_args(argv)
     repeat = 1 if args.quick else args.repeat
 
     print(f"# {time.strftime('%Y-%m-%d %H:%M')}  Python {platform.python_version()}  NumPy {np.__version__}  "
-          f"{platform.machine()}  {_cpus()} CPUs" + ("  (quick)" if args.quick else ""))
+          f"{platform.machine()}  {_cpus()} CPUs, {THREADS} thread(s) for BLAS and torch" + ("  (quick)" if args.quick else ""))
     results = []
     for name in args.only or BENCHMARKS:
         module = __import__(f"bench_{name}")

@@ -22,6 +22,8 @@ from typing import Iterator
 
 import numpy as np
 
+from .ops import one
+
 
 class _Modes:
     grad_enabled = True     # False inside `no_grad()`: ops record nothing
@@ -123,18 +125,19 @@ def apply(op, *inputs, **attrs):
     return out
 
 
-def topological_order(root) -> list:
+def topological_order(root, grad_only: bool = False) -> list:
     """Every node `root` depends on, each after all of its inputs (root last).
 
     Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs no
-    recursion and no change to Python's recursion limit.
+    recursion and no change to Python's recursion limit. With `grad_only`, the nodes that need no
+    gradient (constants: they have no inputs either) are left out: the order `backward` walks.
     """
     order, seen = [], {root}          # nodes hash by identity
     stack = [(root, iter(root.inputs))]
     while stack:
         node, pending = stack[-1]
         for parent in pending:
-            if parent not in seen:
+            if parent not in seen and (parent.requires_grad or not grad_only):
                 seen.add(parent)
                 stack.append((parent, iter(parent.inputs)))
                 break
@@ -162,9 +165,12 @@ def backward(root, grad, create_graph: bool = False) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        order = topological_order(root)
-        _forget_intermediate_grads(order)
-        _walk(order, root, grad, None)
+        order = topological_order(root, grad_only=True)
+        if type(root.data) is float and _Modes.counter is None and not _Modes.detect_anomaly:
+            _walk_scalars(order, root, grad)
+        else:
+            _forget_intermediate_grads(order)
+            _walk(order, root, grad, None)
     finally:
         if collecting:
             gc.enable()
@@ -203,3 +209,38 @@ def _walk(order, root, grad, graph_xp) -> None:
                 if _Modes.detect_anomaly:
                     _check_finite(f"the gradient for input {i}", op, getattr(gx, "data", gx), node.inputs)
             x._accumulate(gx, gx is g)     # passed through unchanged: shared with this node's grad
+
+
+def _walk_scalars(order, root, grad: float) -> None:
+    """`_walk` for a graph of Python floats (`Value`), where it runs a million times in a long chain.
+
+    Every scalar op is elementwise, so each input simply gets g · ∂out/∂input from the op's
+    `partials` (no vjp wrapper, no shape to undo) added to its float `grad`.
+    """
+    for node in order:                          # intermediates start from 0 (leaves accumulate)
+        if node.inputs or node.grad is None:
+            node.grad = 0.0
+    root.grad += grad
+    xp = type(root).xp
+    for node in reversed(order):
+        inputs = node.inputs
+        if not inputs:
+            continue
+        g, out, partials, attrs = node.grad, node.data, node.op.partials, node.attrs
+        if len(inputs) == 1:                    # recorded, so its one input requires grad
+            x, partial = inputs[0], partials[0]
+            if partial is one:
+                x.grad += g
+            else:                               # (**attrs only when there are some: it costs a dict)
+                x.grad += g * (partial(xp, out, x.data, **attrs) if attrs else partial(xp, out, x.data))
+        elif len(inputs) == 2 and not attrs:   # (no two-input op has settings today)
+            (a, b), (partial_a, partial_b) = inputs, partials
+            if a.requires_grad:
+                a.grad += g if partial_a is one else g * partial_a(xp, out, a.data, b.data)
+            if b.requires_grad:
+                b.grad += g if partial_b is one else g * partial_b(xp, out, a.data, b.data)
+        else:                                   # where(cond, a, b), or settings to pass
+            xs = [x.data for x in inputs]
+            for x, partial in zip(inputs, partials):
+                if x.requires_grad:
+                    x.grad += g * partial(xp, out, *xs, **attrs)

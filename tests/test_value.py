@@ -219,3 +219,44 @@ def test_value_follows_numpy_at_the_edges_of_domains():
 def test_value_rejects_non_numbers():
     with pytest.raises(TypeError, match="Value\\(data\\).*str 'abc'"):
         Value("abc")
+
+
+# ---- the scalar hot path is the general path, only faster ------------------------------------------
+# Value records its ops without `apply`'s argument packing and backward walks scalar graphs by the
+# partials directly; counting ops sends both through the general code, so the two can be compared.
+
+def _mixed_graph(a: Value, b: Value, c: Value) -> Value:
+    h = (a * b + 2.0).tanh() - 1.5 / (c * c + 1) + (a - 3).relu() * b.sigmoid()
+    h = h + (b * 0.5).exp() * (c.abs() + 1).log() + (a * a + 1).sqrt() + (-c).leaky_relu(0.1)
+    return h * h + 2 ** (a * 0.25) + (b + 3.0) ** 1.5
+
+
+@pytest.mark.parametrize("point", [(0.3, -1.2, 2.0), (4.1, 0.6, -0.9), (-2.0, 2.5, 0.0)])
+def test_fast_scalar_path_equals_the_general_path_bit_for_bit(point):
+    fast = [Value(p) for p in point]
+    out_fast = _mixed_graph(*fast)
+    out_fast.backward()
+    general = [Value(p) for p in point]
+    with tg.count_ops():                       # forces apply() and the general walk
+        out_general = _mixed_graph(*general)
+        out_general.backward()
+    assert out_fast.data == out_general.data
+    assert [v.grad for v in fast] == [v.grad for v in general]
+
+
+def test_fast_scalar_path_hands_tangents_to_the_general_path():
+    x = tg.Dual(0.5, 1.0)                      # d/dx of x·x·3 + x at 0.5 = 6x + 1 = 4
+    y = 3 * (x * x) + x
+    assert y.tangent == 4.0 and y.op is None    # a Dual records no graph
+
+
+def test_scalar_backward_accumulates_into_leaves_and_resets_intermediates():
+    x = Value(2.0)
+    y = x * x                                   # dy/dx = 4
+    y.backward()
+    y.backward()
+    assert x.grad == 8.0                        # leaves accumulate, as in PyTorch
+    assert y.grad == 1.0                        # an intermediate keeps only the latest call
+    x.grad = None                               # a cleared leaf (PyTorch's set_to_none) starts again
+    y.backward()
+    assert x.grad == 4.0

@@ -12,7 +12,7 @@ import tracemalloc
 
 import numpy as np
 
-from common import Result, try_import
+from common import Result, collector_paused, try_import
 from tinygrad_edu import Tensor, Value
 
 
@@ -57,6 +57,8 @@ def run(quick: bool, repeat: int) -> list[Result]:
     scalars = Result(f"long_chain: {n:,} Value ops, forward + backward", "seconds", "tinygrad_edu Value")
     scalars.add("tinygrad_edu Value", min(seconds(lambda: value_chain(n), lambda y: y.backward()) for _ in range(max(1, repeat // 2))),
                 bytes_per_node=bytes_per_node(value_chain, min(n, 100_000)))
+    with collector_paused():
+        scalars.add("tinygrad_edu Value, collector paused", seconds(lambda: value_chain(n), lambda y: y.backward()))
     micrograd = try_import("micrograd.engine")
     if micrograd is None:
         scalars.skip("micrograd 0.1.0", "not installed (pip install micrograd==0.1.0)")

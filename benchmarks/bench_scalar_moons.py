@@ -4,7 +4,7 @@ make_moons(100 points, noise 0.1), an MLP 2-16-16-1 of scalar neurons, SVM max-m
 mean(relu(1 - y·score)) + 1e-4·Σw², SGD with lr = 1 - 0.9·k/100: exactly the code of micrograd's
 demo.ipynb, run with each library's own scalar `Value` (PyTorch: the same network as tensors).
 All three start from the same weights, and the first loss must agree. Milliseconds per training
-step, with the garbage collector on as a user has it.
+step, with the garbage collector on as a user has it (and, to show its share, paused).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 
-from common import Result, try_import
+from common import Result, collector_paused, try_import
 from nn.datasets import make_moons
 from tinygrad_edu import Value as OurValue
 
@@ -94,6 +94,8 @@ def run(quick: bool, repeat: int) -> list[Result]:
     ours_model = ScalarMLP(OurValue, weights)
     t, ours_first = per_step(lambda k: scalar_step(ours_model, OurValue, X, y, k), steps)
     r.add("tinygrad_edu Value", t * 1e3, first_loss=ours_first)
+    with collector_paused():          # the engine's own cost, without the collector's scans
+        r.add("tinygrad_edu Value, collector paused", per_step(lambda k: scalar_step(ours_model, OurValue, X, y, k), steps)[0] * 1e3)
 
     micrograd = try_import("micrograd.engine")
     if micrograd is None:
@@ -102,6 +104,9 @@ def run(quick: bool, repeat: int) -> list[Result]:
         model = ScalarMLP(micrograd.Value, weights)
         t, first = per_step(lambda k: scalar_step(model, micrograd.Value, X, y, k), max(2, steps // 2))
         r.add("micrograd 0.1.0", t * 1e3, first_loss=first)
+        with collector_paused():      # its cycles pile up until the collection at the end of the block
+            r.add("micrograd 0.1.0, collector paused",
+                  per_step(lambda k: scalar_step(model, micrograd.Value, X, y, k), max(2, steps // 2))[0] * 1e3)
         assert abs(first - ours_first) < 1e-9, f"micrograd's first loss {first} differs from ours {ours_first}"
 
     torch = try_import("torch")

@@ -16,6 +16,7 @@ Gradients, by decision:
 """
 
 import gc
+import itertools
 from contextlib import contextmanager
 from operator import attrgetter
 from typing import Iterator
@@ -116,7 +117,7 @@ def apply(op, *inputs, **attrs):
         carries_tangent = carries_tangent or x.tangent is not None
     if needs_grad and _Modes.grad_enabled:
         out.requires_grad = True
-        out.op, out.inputs, out.attrs = op, inputs, attrs
+        out.op, out.inputs, out.attrs = op, inputs, attrs or _NO_ATTRS
     if carries_tangent:
         ts = [x.tangent for x in inputs]
         out._set_tangent(op.jvp(xp, ts, out.data, *datas, **attrs))
@@ -125,26 +126,29 @@ def apply(op, *inputs, **attrs):
     return out
 
 
+_NO_ATTRS: dict = {}   # the settings of every node made without any; shared, never modified
+
+# Every node, leaf or op result, takes the next number when it is made: its `serial`.
+next_serial = itertools.count().__next__
+_serial = attrgetter("serial")
+
+
 def topological_order(root, grad_only: bool = False) -> list:
     """Every node `root` depends on, each after all of its inputs (root last).
 
-    Iterative depth-first search with an explicit stack, so a graph a million nodes deep needs no
-    recursion and no change to Python's recursion limit. With `grad_only`, the nodes that need no
-    gradient (constants: they have no inputs either) are left out: the order `backward` walks.
+    An op's inputs exist before its result is made, so the order in which nodes were made is
+    already a topological order (the "tape" of reverse mode): find the nodes `root` depends on,
+    then sort them by `serial`. A loop with an explicit stack, so a graph a million nodes deep
+    needs no recursion. With `grad_only`, the nodes that need no gradient (constants: they have
+    no inputs either) are left out: the order `backward` walks.
     """
-    order, seen = [], {root}          # nodes hash by identity
-    stack = [(root, iter(root.inputs))]
+    found, stack = {root}, [root]          # nodes hash by identity
     while stack:
-        node, pending = stack[-1]
-        for parent in pending:
-            if parent not in seen and (parent.requires_grad or not grad_only):
-                seen.add(parent)
-                stack.append((parent, iter(parent.inputs)))
-                break
-        else:  # all inputs placed: the node can follow them
-            stack.pop()
-            order.append(node)
-    return order
+        for x in stack.pop().inputs:
+            if x not in found and (x.requires_grad or not grad_only):
+                found.add(x)
+                stack.append(x)
+    return sorted(found, key=_serial)
 
 
 def backward(root, grad, create_graph: bool = False) -> None:

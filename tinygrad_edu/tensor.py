@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import array_math, ops
-from .autograd import _Modes, apply, backward
+from .autograd import _NO_ATTRS, _Modes, apply, backward, next_serial
 
 
 class Tensor:
@@ -29,7 +29,7 @@ class Tensor:
     tensor's shape and dtype; a leaf's grad accumulates across calls (`zero_grad()` clears it).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent")
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent", "serial")
     xp = array_math          # the functions the rules in ops.py compute with (NumPy's)
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
 
@@ -44,6 +44,7 @@ class Tensor:
         self.label = label
         self.op, self.inputs, self.attrs = None, (), {}
         self.group = None
+        self.serial = next_serial()   # its place in the order nodes are made (autograd.topological_order)
         self.tangent = None   # forward mode: an array of this tensor's shape (see functional.jvp)
 
     @staticmethod
@@ -51,7 +52,7 @@ class Tensor:
         t = Tensor.__new__(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)   # NumPy returns 0-d results as scalars
         t.grad, t.requires_grad, t.label = None, False, ""
-        t.op, t.inputs, t.attrs, t.group, t.tangent = None, (), {}, _Modes.group, None
+        t.op, t.inputs, t.attrs, t.group, t.tangent, t.serial = None, (), _NO_ATTRS, _Modes.group, None, next_serial()
         return t
 
     def _accumulate(self, g, shared: bool = False) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from . import ops, scalar_math
-from .autograd import _Modes, apply, backward
+from .autograd import _NO_ATTRS, _Modes, apply, backward, next_serial
 
 
 class Value:
@@ -22,7 +22,7 @@ class Value:
     `attrs` (the op's settings). Numbers combine with Values on either side: `2 * x`, `1 - x`.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent")
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent", "serial")
     xp = scalar_math   # the functions the rules in ops.py compute with, for floats
 
     def __init__(self, data: float, label: str = "", requires_grad: bool = True):
@@ -34,6 +34,7 @@ class Value:
         self.label = label
         self.op, self.inputs, self.attrs = None, (), {}
         self.group = None
+        self.serial = next_serial()   # its place in the order nodes are made (autograd.topological_order)
         self.tangent = None   # forward mode: dself/dt along a chosen direction (see Dual)
 
     @staticmethod
@@ -41,7 +42,7 @@ class Value:
         # no checks, no keyword arguments: an op's result is a float already, and this runs per op
         v = Value.__new__(Value)
         v.data, v.grad, v.requires_grad, v.label = data, 0.0, False, ""
-        v.op, v.inputs, v.attrs, v.group, v.tangent = None, (), _NO_ATTRS, _Modes.group, None
+        v.op, v.inputs, v.attrs, v.group, v.tangent, v.serial = None, (), _NO_ATTRS, _Modes.group, None, next_serial()
         return v
 
     def _set_tangent(self, t: float) -> None:
@@ -114,7 +115,6 @@ class Dual(Value):
         self.tangent = float(tangent)
 
 
-_NO_ATTRS: dict = {}   # shared by every node made without settings; never modified
 _node = Value._from_op  # a new node from a float: no checks (a plain function, looked up once)
 
 

@@ -51,8 +51,15 @@ class Tensor:
     def _from_op(data) -> Tensor:
         t = Tensor.__new__(Tensor)
         t.data = data if type(data) is np.ndarray else np.asarray(data)   # NumPy returns 0-d results as scalars
-        t.grad, t.requires_grad, t.label = None, False, ""
-        t.op, t.inputs, t.attrs, t.group, t.tangent, t.serial = None, (), _NO_ATTRS, _Modes.group, None, next_serial()
+        t.grad = None
+        t.requires_grad = False
+        t.label = ""
+        t.op = None
+        t.inputs = ()
+        t.attrs = _NO_ATTRS
+        t.group = _Modes.group
+        t.tangent = None
+        t.serial = next_serial()
         return t
 
     def _accumulate(self, g, shared: bool = False) -> None:

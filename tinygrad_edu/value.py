@@ -40,9 +40,18 @@ class Value:
     @staticmethod
     def _from_op(data: float) -> Value:
         # no checks, no keyword arguments: an op's result is a float already, and this runs per op
+        # (one field per line: a ten-field tuple assignment would build and unpack a tuple each time)
         v = Value.__new__(Value)
-        v.data, v.grad, v.requires_grad, v.label = data, 0.0, False, ""
-        v.op, v.inputs, v.attrs, v.group, v.tangent, v.serial = None, (), _NO_ATTRS, _Modes.group, None, next_serial()
+        v.data = data
+        v.grad = 0.0
+        v.requires_grad = False
+        v.label = ""
+        v.op = None
+        v.inputs = ()
+        v.attrs = _NO_ATTRS
+        v.group = _Modes.group
+        v.tangent = None
+        v.serial = next_serial()
         return v
 
     def _set_tangent(self, t: float) -> None:

@@ -396,8 +396,10 @@ def _tensors(*xs) -> list:
 def _constant(x, like: Tensor | None) -> Tensor:
     """A number or array operand as a constant tensor. A Python number takes the other operand's
     dtype (float32 stays float32: `t * 0.5` is not promoted), as in NumPy and PyTorch."""
-    if type(x) is np.ndarray and x.dtype.kind in "biuf":    # the common case, checked in one step
+    if type(x) is np.ndarray and x.dtype.kind in "biuf":    # the common cases, checked in one step
         return Tensor._from_op(x)
+    if (type(x) is float or type(x) is int) and like is not None and like.data.dtype.kind == "f":
+        return Tensor._from_op(np.asarray(x, dtype=like.data.dtype))     # = np.result_type(like, x)
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and like is not None:
         if not isinstance(x, numbers.Real):
             raise TypeError(f"expected a real number, got {type(x).__name__} {x!r}")

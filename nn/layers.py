@@ -12,7 +12,7 @@ from typing import Callable
 
 import numpy as np
 
-from tinygrad_edu import Tensor
+from tinygrad_edu import Tensor, group
 
 from . import activations, initializers, regularizers
 from .module import Layer, Parameter
@@ -86,7 +86,10 @@ class Dense(Layer):
 
     def regularization_loss(self) -> Tensor | None:
         """kernel_regularizer(kernel), the penalty this layer adds to the loss (None without one)."""
-        return self.kernel_regularizer(self.kernel) if self.kernel_regularizer is not None else None
+        if self.kernel_regularizer is None:
+            return None
+        with group(self.name):        # the penalty is drawn inside this layer's box
+            return self.kernel_regularizer(self.kernel)
 
     def get_config(self) -> dict:
         input_dim = self.input_shape[-1] if self.built else None

@@ -34,7 +34,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu import Tensor, ops, stack
+from tinygrad_edu import Tensor, no_grad, ops, stack
 
 EPSILON = 1e-7   # Keras's clipping of probabilities, so ln p stays finite on the probability path
 
@@ -81,12 +81,11 @@ def _labels_onehot(y_true, like: Tensor, name: str) -> np.ndarray:
     elif t.dtype.kind not in "iub":
         raise TypeError(f"{name}: labels must be integers, got dtype {t.dtype}")
     classes = like.shape[-1]
-    if t.size and (t.min() < 0 or t.max() >= classes):
+    onehot = t[..., None] == np.arange(classes)       # True in each sample's label column
+    if np.count_nonzero(onehot) != t.size:            # a label outside 0..classes-1 has no column
         bad = t[(t < 0) | (t >= classes)][0]
         raise ValueError(f"{name}: label {bad} is out of range for {classes} classes (labels must be 0..{classes - 1})")
-    onehot = np.zeros(like.shape, dtype=like.dtype)
-    np.put_along_axis(onehot, t[..., None].astype(np.intp), 1, axis=-1)
-    return onehot
+    return onehot.astype(like.dtype)
 
 
 def _batch_size(t: Tensor) -> int:
@@ -143,6 +142,16 @@ class Loss:
 
     def forward(self, y_pred: Tensor, y_true) -> Tensor:
         raise NotImplementedError
+
+    def check_targets(self, y_true, like: Tensor, fused: bool = False) -> None:
+        """Raise ValueError/TypeError now if y_true cannot be the targets for predictions shaped `like`
+        (fused: for the logits of the fused activation). `fit` calls this before training.
+
+        Here by computing the loss once on `like`: every check runs on the way. Losses whose checks
+        all sit in `targets()` override this to do only that, without the arithmetic over all samples.
+        """
+        with no_grad():
+            self.forward_logits(like, y_true) if fused else self.forward(like, y_true)
 
     def get_config(self) -> dict:
         """What rebuilds this loss (saved with the model): its class and from_logits."""
@@ -244,6 +253,9 @@ class CategoricalCrossentropy(Loss):
         """The targets as a one-hot array of the predictions' shape and dtype, checked."""
         return _onehot_target(y_true, like, self.name)
 
+    def check_targets(self, y_true, like: Tensor, fused: bool = False) -> None:
+        self.targets(y_true, like)        # forward and forward_logits check the targets only in targets()
+
     def forward(self, y_pred, y_true):
         logits = y_pred if self.from_logits else _logits_of(y_pred, ops.softmax)
         if logits is not None:
@@ -334,10 +346,17 @@ class CrossEntropyLoss(Loss):
         return self.forward_logits(y_pred, y_true)
 
     def forward_logits(self, logits, y_true):
+        return softmax_cross_entropy(logits, self.targets(y_true, logits))
+
+    def targets(self, y_true, like: Tensor) -> np.ndarray:
+        """Class probabilities (N, C) as they are, class indices (N,) one-hot encoded, checked."""
         t = y_true.data if isinstance(y_true, Tensor) else np.asarray(y_true)
-        if t.shape == logits.shape and t.dtype.kind == "f":
-            return softmax_cross_entropy(logits, t.astype(logits.dtype, copy=False))
-        return softmax_cross_entropy(logits, _labels_onehot(t, logits, self.name))
+        if t.shape == like.shape and t.dtype.kind == "f":
+            return t.astype(like.dtype, copy=False)
+        return _labels_onehot(t, like, self.name)
+
+    def check_targets(self, y_true, like: Tensor, fused: bool = False) -> None:
+        self.targets(y_true, like)        # the only place this loss checks its targets
 
 
 class MSELoss(MeanSquaredError):

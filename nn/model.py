@@ -25,7 +25,7 @@ from tinygrad_edu import Tensor, group, no_grad
 
 from . import losses, optimizers
 from .callbacks import Callback, History
-from .module import Layer, Module
+from .module import Layer, Module, as_input
 
 
 class Sequential(Layer):
@@ -89,7 +89,12 @@ class Sequential(Layer):
     def __call__(self, x, *args, **kwargs):
         if not self.layers:
             raise ValueError(f"Sequential '{self.name}' has no layers; add some with .add(nn.Dense(...))")
-        return super().__call__(x, *args, **kwargs)
+        x = as_input(x)
+        if not self.built:
+            self.build((None,) + x.shape[1:])
+        # no group of its own (Layer.__call__ would open one): every node is made inside a layer,
+        # and a node carries the innermost group's name, so the model's name would never show
+        return self.forward(x, *args, **kwargs)
 
     def get_config(self) -> dict:
         return {"name": self.name, "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
@@ -180,16 +185,19 @@ class Sequential(Layer):
             bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", disable=verbose != 1,
                        leave=True, file=sys.stdout, dynamic_ncols=True)
             for step in range(steps):
-                rows = order[step * batch_size:(step + 1) * batch_size] if shuffle \
-                    else slice(step * batch_size, (step + 1) * batch_size)
-                xb, yb = X[rows], Y[rows]              # NumPy slicing: the batch becomes a Tensor once
+                start, stop = step * batch_size, (step + 1) * batch_size
+                if shuffle:   # take: the same rows as X[rows], copied faster (≈45 vs 55 µs for 100 MNIST rows)
+                    rows = order[start:stop]
+                    xb, yb = X.take(rows, axis=0), Y.take(rows, axis=0)
+                else:
+                    xb, yb = X[start:stop], Y[start:stop]                  # views, no copy
                 self.optimizer.zero_grad()
-                out, is_logits, loss = self._forward_loss(Tensor(xb), yb)
+                out, is_logits, loss = self._forward_loss(Tensor(xb), yb)   # NumPy cut the batch: one Tensor
                 loss.backward()
                 self.optimizer.step()
                 totals.add(self, out, is_logits, yb, loss.item())
                 bar.update(1)
-                if step % 10 == 0 or step == steps - 1:   # formatting every step would cost more than it shows
+                if verbose == 1 and (step % 10 == 0 or step == steps - 1):   # every step would cost more than it shows
                     bar.set_postfix_str(_format(totals.means()), refresh=False)
             logs = totals.means()
             if validation_data is not None:
@@ -261,10 +269,7 @@ class Sequential(Layer):
             loss = self.loss.forward_logits(out, y) if fused else self.loss.forward(out, y)
         for layer in self.layers:
             penalty = getattr(layer, "regularization_loss", None)
-            if penalty is None:
-                continue
-            with group(layer.name):                  # the penalty is drawn inside its layer's box
-                p = penalty()
+            p = penalty() if penalty is not None else None   # made in the layer's group, drawn in its box
             if p is not None:
                 loss = loss + p
         return out, fused, loss
@@ -318,14 +323,10 @@ class Sequential(Layer):
         # on a stand-in output, so a bad label is reported before training rather than mid-epoch
         shape = (len(X),) + tuple(self.compute_output_shape((None,) + X.shape[1:]))[1:]
         stand_in = Tensor(np.full(shape, 0.5, dtype=np.float32))
-        with no_grad():
-            try:
-                if self._fuses_last_activation():
-                    self.loss.forward_logits(stand_in, Y)
-                else:
-                    self.loss.forward(stand_in, Y)
-            except (ValueError, TypeError) as e:
-                raise type(e)(f"{what}: {e}") from None
+        try:
+            self.loss.check_targets(Y, stand_in, fused=self._fuses_last_activation())
+        except (ValueError, TypeError) as e:
+            raise type(e)(f"{what}: {e}") from None
         return X, Y
 
     # ---- printing ---------------------------------------------------------------------------------
@@ -382,9 +383,9 @@ def _accuracy(out: np.ndarray, y: np.ndarray, is_logits: bool) -> float:
     """Correct predictions in the batch: argmax for several outputs, a 0.5 threshold for one."""
     if out.shape[-1] == 1 or out.ndim == 1:
         predicted = out.reshape(len(out), -1) > (0.0 if is_logits else 0.5)   # σ(z) > 0.5 ⇔ z > 0
-        return float((predicted == (y.reshape(predicted.shape) > 0.5)).sum()) / predicted.shape[1]
+        return float(np.count_nonzero(predicted == (y.reshape(predicted.shape) > 0.5))) / predicted.shape[1]
     labels = y.argmax(axis=-1) if y.shape == out.shape else y.reshape(out.shape[:-1])
-    return float((out.argmax(axis=-1) == labels).sum())
+    return float(np.count_nonzero(out.argmax(axis=-1) == labels))   # count_nonzero: cheaper than a sum
 
 
 def _squared_error(p: np.ndarray, y: np.ndarray) -> float:

@@ -131,12 +131,14 @@ class Adam(Optimizer):
         np.multiply(g, g, out=tmp)
         tmp *= 1 - b2
         v += tmp
-        # denominator and step in torch.optim.Adam's order, so the two agree to the last bits
+        # torch.optim.Adam's step lr/(1-β₁ᵗ) · m/(√v/√(1-β₂ᵗ) + ε), multiplied through by √(1-β₂ᵗ)
+        # so both bias corrections are scalars: lr·√(1-β₂ᵗ)/(1-β₁ᵗ) · m/(√v + ε·√(1-β₂ᵗ)), one pass
+        # over the arrays fewer; the two agree to float32 rounding
+        root = math.sqrt(1 - b2 ** t)
         np.sqrt(v, out=tmp)
-        tmp /= math.sqrt(1 - b2 ** t)
-        tmp += self.eps
+        tmp += self.eps * root
         np.divide(m, tmp, out=tmp)
-        tmp *= self.lr / (1 - b1 ** t)
+        tmp *= self.lr * root / (1 - b1 ** t)
         w -= tmp
 
     def get_config(self):

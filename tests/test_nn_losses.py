@@ -234,3 +234,25 @@ def test_sparse_labels_out_of_range_and_wrong_widths():
         nn.CategoricalCrossentropy()(LABELS, z.softmax())
     with pytest.raises(ValueError, match=r"mse: targets of shape \(4, 2\) do not match predictions of shape \(4, 3\)"):
         losses.get("mse")(np.zeros((4, 2)), z)
+
+
+@pytest.mark.parametrize("labels", [LABELS, LABELS.astype(np.uint8), LABELS[:, None], LABELS.astype(np.float64),
+                                    Tensor(LABELS)], ids=["int64", "uint8", "(N, 1)", "whole floats", "Tensor"])
+def test_integer_labels_become_the_one_hot_rows(labels):
+    like = Tensor(Z.astype(np.float32))
+    onehot = losses._labels_onehot(labels, like, "x")
+    assert onehot.dtype == np.float32 and np.array_equal(onehot, np.eye(3)[LABELS])
+    assert np.array_equal(losses._labels_onehot(np.array([True, False]), like[:2], "x"), np.eye(3)[[1, 0]])
+
+
+def test_check_targets_raises_what_the_loss_would_without_computing_it():
+    like = Tensor(np.full((4, 3), 0.5, dtype=np.float32))
+    for loss in (nn.CategoricalCrossentropy(), nn.SparseCategoricalCrossentropy(), nn.CrossEntropyLoss(),
+                 nn.MeanSquaredError(), nn.BinaryCrossentropy()):
+        targets = LABELS if "Sparse" in type(loss).__name__ or isinstance(loss, nn.CrossEntropyLoss) else ONEHOT
+        loss.check_targets(targets, like)                                  # good targets: nothing raised
+        with pytest.raises(ValueError):
+            loss.check_targets(np.zeros((4, 5)), like)
+    with pytest.raises(ValueError, match="label 3 is out of range for 3 classes"):
+        nn.CrossEntropyLoss().check_targets(np.array([0, 1, 3, 2]), like)
+    assert nn.CrossEntropyLoss().targets(ONEHOT * 0.5, like).dtype == np.float32   # class probabilities as they are

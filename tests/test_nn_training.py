@@ -371,6 +371,26 @@ def test_labels_out_of_range_are_caught_before_training():
     assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))   # not one step taken
 
 
+def test_targets_are_checked_before_training_for_every_kind_of_loss():
+    X, y = blobs(n=30)
+    y = y.copy()
+    y[-1] = 7
+
+    class Picky(nn.losses.Loss):                       # a user's loss: its own check, in forward
+        def forward(self, y_pred, y_true):
+            if np.any(np.asarray(y_true) > 5):
+                raise ValueError("picky: no label above 5")
+            return nn.MeanSquaredError().forward(y_pred, np.eye(3, dtype=np.float32)[y_true])
+
+    for loss, pattern in ((nn.CrossEntropyLoss(), "cross_entropy: label 7 is out of range for 3 classes"),
+                          (Picky(), "picky: no label above 5")):
+        model = classifier(loss=loss)
+        before = [p.data.copy() for p in model.parameters()]
+        with pytest.raises(ValueError, match=f"fit: {pattern}"):
+            model.fit(X, y, epochs=1, batch_size=4, verbose=0)
+        assert all(np.array_equal(a, p.data) for a, p in zip(before, model.parameters()))   # not one step taken
+
+
 def test_unknown_strings_list_the_known_ones():
     model = nn.Sequential([nn.Dense(3, input_dim=4)])
     with pytest.raises(ValueError, match="known optimizers: sgd, adam"):

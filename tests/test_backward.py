@@ -186,3 +186,19 @@ def test_nodes_made_inside_a_group_carry_its_name():
     assert (a.group, b.group, c.group, d.group) == ("outer", "inner", "outer", None)
     assert a.inputs[1].group == "outer"           # the constant 2.0 was made inside too
     assert x.group is None                        # a leaf made outside keeps none
+
+
+def test_modes_nest_and_restore_when_one_object_is_entered_twice():
+    from tinygrad_edu import is_grad_enabled, no_grad
+    off = no_grad()
+    with off:
+        with off:                                   # the same object, nested
+            assert not is_grad_enabled()
+        assert not is_grad_enabled()                # the outer block is still in force
+    assert is_grad_enabled()
+
+    @no_grad()
+    def depth(n: int) -> int:                       # a decorated function calling itself
+        assert not is_grad_enabled()
+        return depth(n - 1) + 1 if n else 0
+    assert depth(3) == 3 and is_grad_enabled()

@@ -129,14 +129,18 @@ def _matmul_promoted(g, a, b):
 
 
 def _matmul_vjp_a(xp, g, out, a, b):
+    if a.ndim > 1 and b.ndim > 1:                       # matrices (or stacks of them): no axes to restore
+        return g @ xp.swapaxes(b, -1, -2)               # ∂L/∂a = g bᵀ
     a2, b2, g2 = _matmul_promoted(g, a, b)
-    ga = g2 @ xp.swapaxes(b2, -1, -2)                   # ∂L/∂a = g bᵀ
+    ga = g2 @ xp.swapaxes(b2, -1, -2)
     return ga[..., 0, :] if a.ndim == 1 else ga
 
 
 def _matmul_vjp_b(xp, g, out, a, b):
+    if a.ndim > 1 and b.ndim > 1:
+        return xp.swapaxes(a, -1, -2) @ g               # ∂L/∂b = aᵀ g
     a2, b2, g2 = _matmul_promoted(g, a, b)
-    gb = xp.swapaxes(a2, -1, -2) @ g2                   # ∂L/∂b = aᵀ g
+    gb = xp.swapaxes(a2, -1, -2) @ g2
     return gb[..., 0] if b.ndim == 1 else gb
 
 

@@ -1,9 +1,10 @@
 """Recording operations and walking them backwards: the chain rule, for `Value` and `Tensor` alike.
 
 A node (a `Value` or a `Tensor`) made by an op remembers the op (`node.op`, an entry of `ops.py`),
-its inputs (`node.inputs`, a tuple, in argument order) and the op's settings (`node.attrs`).
-`backward()` orders the graph so every node comes after its inputs, then walks that order in
-reverse: each node's gradient is complete by the time it is visited, and each input receives
+its inputs (`node.inputs`, a tuple, in argument order) and the op's settings (`node.attrs`); every
+node also has a `serial`, its place in the order nodes were made. `backward()` orders the graph so
+every node comes after its inputs (by `serial`: inputs are always made first), then walks that order
+in reverse: each node's gradient is complete by the time it is visited, and each input receives
 g · ∂out/∂input from the op's rule, added (`+`) to what it already has. A node used twice thus gets
 the sum of both paths.
 
@@ -173,6 +174,7 @@ def backward(root, grad, create_graph: bool = False) -> None:
         return
     # Sorting and walking make no reference cycles, so the cyclic garbage collector has nothing to
     # find in them; paused, it does not re-scan a big graph again and again while they allocate.
+    # (It still scans a big graph while the forward pass builds it: README, "Performance".)
     collecting = gc.isenabled()
     gc.disable()
     try:

@@ -264,7 +264,7 @@ reshape = Op("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape), lin
     lambda xp, g, out, x, *, shape: g.reshape(x.shape),))
 
 transpose = Op("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes), linear=True, vjp=(
-    lambda xp, g, out, x, *, axes: g.transpose(tuple(np.argsort(axes))),))   # the inverse permutation
+    lambda xp, g, out, x, *, axes: g.transpose(sorted(range(len(axes)), key=axes.__getitem__)),))  # the inverse permutation
 
 getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], linear=True, vjp=(
     lambda xp, g, out, x, *, index: xp.scatter_add(g, x.shape, index),))

@@ -258,7 +258,8 @@ class Tensor:
 
     @property
     def T(self) -> Tensor:
-        return self.transpose()
+        """The axes reversed (a matrix transposed): always a permutation, so nothing to check."""
+        return apply(ops.transpose, self, axes=tuple(range(self.ndim - 1, -1, -1)))
 
     def __getitem__(self, index) -> Tensor:
         """Slices, integers, integer arrays and boolean masks, as NumPy indexes.

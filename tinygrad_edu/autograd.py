@@ -255,5 +255,5 @@ def _walk_scalars(order, root, grad: float) -> None:
         else:                                   # where(cond, a, b), or settings to pass
             xs = [x.data for x in inputs]
             for x, partial in zip(inputs, partials):
-                if x.requires_grad:
+                if x.requires_grad and partial is not None:     # (None: not differentiable, as cond)
                     x.grad += g * partial(xp, out, *xs, **attrs)

@@ -107,6 +107,9 @@ class SGD(Optimizer):
 class Adam(Optimizer):
     """m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², w ← w - lr/(1-β₁ᵗ) · m / (√v/√(1-β₂ᵗ) + ε).
 
+    (Computed as w ← w - lr·√(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + ε·√(1-β₂ᵗ)): the same step, numerator and
+    denominator multiplied by √(1-β₂ᵗ), so both corrections are numbers and not passes over arrays.)
+
     >>> Adam([], lr=1e-3)
     Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0)
     """

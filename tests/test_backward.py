@@ -202,3 +202,22 @@ def test_modes_nest_and_restore_when_one_object_is_entered_twice():
         assert not is_grad_enabled()
         return depth(n - 1) + 1 if n else 0
     assert depth(3) == 3 and is_grad_enabled()
+
+
+def test_a_value_graph_through_an_op_given_by_its_vjp():
+    # your own Op, on the same footing as the built-in ones: the scalar walk uses its vjp rule
+    square = tg.Op("square", "x²", lambda xp, x: x * x,
+                   vjp=(lambda xp, g, out, x: 2 * x * g,), jvp=lambda xp, ts, out, x: 2 * x * ts[0])
+    x = Value(3.0)
+    y = tg.apply(square, x) * x + 1.0            # x³ + 1: dy/dx = 3x² = 27
+    y.backward()
+    assert x.grad == 27.0
+
+
+def test_sum_to_refuses_a_gradient_that_does_not_broadcast_to_the_shape():
+    from tinygrad_edu.tensor import sum_to
+    assert sum_to(np.ones((5, 4)), (4,)).shape == (4,)                  # a bias's gradient
+    assert sum_to(np.ones((5, 3, 4)), (3, 1)).shape == (3, 1)
+    for g_shape, shape in [((1, 3), (2, 3)), ((), (2, 3)), ((2, 5), (3,))]:
+        with pytest.raises(ValueError):
+            sum_to(np.ones(g_shape), shape)

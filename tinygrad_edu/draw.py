@@ -137,8 +137,9 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *,
     >>> len(frames) == len(topological_order(y))
     True
 
-    backward walks `reversed(topological_order(root))`, and a node's gradient is complete when it
-    is visited, so frame k shows `node.grad` of the k nodes visited so far.
+    backward walks the nodes in reverse creation order (`reversed(topological_order(root))`; it
+    skips constants, which get no gradient, but the frames show them too), and a node's gradient is
+    complete when it is visited, so frame k shows `node.grad` of the k nodes visited so far.
     """
     _graphviz()   # fail before writing anything if graphviz is missing
     if root.grad is None:

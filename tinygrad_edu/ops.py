@@ -186,6 +186,14 @@ def _inside(x, lo, hi):
     return x >= lo if hi is None else (x >= lo) * (x <= hi)
 
 
+def _inverse_permutation(axes: tuple) -> list:
+    """The permutation that undoes `axes`: inverse[axes[i]] = i (np.argsort(axes), without NumPy)."""
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return inverse
+
+
 def _concatenate_vjp(xp, g, out, *xs, axis, i):
     start = builtins.sum(x.shape[axis] for x in xs[:i])
     return g[(slice(None),) * (axis % g.ndim) + (slice(start, start + xs[i].shape[axis]),)]
@@ -264,7 +272,7 @@ reshape = Op("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape), lin
     lambda xp, g, out, x, *, shape: g.reshape(x.shape),))
 
 transpose = Op("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes), linear=True, vjp=(
-    lambda xp, g, out, x, *, axes: g.transpose(sorted(range(len(axes)), key=axes.__getitem__)),))  # the inverse permutation
+    lambda xp, g, out, x, *, axes: g.transpose(_inverse_permutation(axes)),))
 
 getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], linear=True, vjp=(
     lambda xp, g, out, x, *, index: xp.scatter_add(g, x.shape, index),))

@@ -356,7 +356,7 @@ def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
         return g
     added = g.ndim - len(shape)
     stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and g.shape[added + i] != 1)
-    if shape and not stretched:       # only leading axes were added (a bias): a new array of `shape`
+    if shape and added > 0 and g.shape[added:] == shape:   # only leading axes added (a bias): no reshape view
         return g.sum(axis=tuple(range(added)))
     return g.sum(axis=tuple(range(added)) + stretched, keepdims=True).reshape(shape)
 

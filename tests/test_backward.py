@@ -206,8 +206,8 @@ def test_modes_nest_and_restore_when_one_object_is_entered_twice():
 
 def test_a_value_graph_through_an_op_given_by_its_vjp():
     # your own Op, on the same footing as the built-in ones: the scalar walk uses its vjp rule
-    square = tg.Op("square", "x²", lambda xp, x: x * x,
-                   vjp=(lambda xp, g, out, x: 2 * x * g,), jvp=lambda xp, ts, out, x: 2 * x * ts[0])
+    square = tg.primitive("square", "x²", lambda xp, x: x * x,
+                          vjp=(lambda xp, g, out, x: 2 * x * g,), jvp=lambda xp, ts, out, x: 2 * x * ts[0])
     x = Value(3.0)
     y = tg.apply(square, x) * x + 1.0            # x³ + 1: dy/dx = 3x² = 27
     y.backward()

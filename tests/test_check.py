@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tinygrad_edu as tg
-from tinygrad_edu import GradcheckError, Op, Tensor, apply, assert_grads_close, gradcheck, numerical_grad
+from tinygrad_edu import GradcheckError, Tensor, apply, assert_grads_close, elementwise, gradcheck, numerical_grad
 
 rng = np.random.default_rng(1)
 
@@ -49,7 +49,7 @@ def test_gradcheck_passes_every_builtin_op(name):
     assert gradcheck(f, inputs) is True
 
 
-wrong_sin = Op("sin", "sin x", lambda xp, x: np.sin(x), partials=(lambda xp, out, x: -np.cos(x),))  # sign error
+wrong_sin = elementwise("sin", "sin x", lambda xp, x: np.sin(x), lambda xp, out, x: -np.cos(x))  # sign error
 
 
 def test_gradcheck_raises_a_table_on_a_wrong_custom_op():

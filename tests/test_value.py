@@ -172,9 +172,9 @@ def test_no_grad_records_nothing():
 
 def test_value_records_op_inputs_in_argument_order():
     a, b = Value(1.0, label="a"), Value(2.0, label="b")
-    c = b - a
-    assert c.op is tg.ops.sub and c.inputs == (b, a)
-    assert c.data == 1.0 and a.label == "a"
+    c = b / a
+    assert c.op is tg.ops.div and c.inputs == (b, a)
+    assert c.data == 2.0 and a.label == "a"
 
 
 # ---- known numbers ------------------------------------------------------------------------------

@@ -1,21 +1,23 @@
 """tinygrad_edu: a reverse-mode autodiff engine small enough to read in an afternoon.
 
+Read in this order (each file imports only the ones above it):
+
     ops.py          every primitive's forward computation and derivative, written once
-    autograd.py     recording ops, the topological order, the backward walk, no_grad
+    autograd.py     Node; apply (record an op); topological_order; backward_step and backward
+                    (the chain rule); the modes no_grad, group, detect_anomaly
+    xp.py           what the rules compute with: floats (Value), arrays (Tensor), recorded ops
     value.py        Value: one number in a graph (micrograd's node); Dual, its forward mode
     tensor.py       Tensor: a NumPy array in a graph, and concatenate/stack/where/maximum
-    scalar_math.py  NumPy's functions on Python floats, so Value and Tensor compute alike
     functional.py   grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as functions
-    graph_math.py   the rules' xp as Tensor ops, for backward(create_graph=True)
-    array_math.py   the rules' xp for Tensor: NumPy, plus getitem's transpose
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
     check.py        gradcheck, numerical_grad, assert_grads_close
-    draw.py         draw_graph, draw_backward_steps: pictures of the graph (graphviz, imported lazily)
+    draw.py         draw_graph, draw_backward_steps: pictures (graphviz, imported lazily); the
+                    engine never imports it
 """
 
 from . import ops
-from .ops import Op
-from .autograd import apply, detect_anomaly, enable_grad, group, is_grad_enabled, no_grad, topological_order
+from .ops import Op, elementwise, linear, primitive
+from .autograd import Node, apply, backward_step, detect_anomaly, enable_grad, group, is_grad_enabled, no_grad, topological_order
 from .tensor import Tensor, concatenate, matmul, maximum, stack, sum_to, where
 from .value import Dual, Value
 from .functional import grad, hessian, jacfwd, jacrev, jvp, vjp
@@ -25,7 +27,8 @@ from .draw import draw_backward_steps, draw_graph
 
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "where", "maximum", "matmul", "sum_to",
-    "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "ops", "Op", "apply",
+    "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "backward_step",
+    "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
     "gradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
     "draw_graph", "draw_backward_steps",

@@ -1,12 +1,10 @@
-"""Recording operations and walking them backwards: the chain rule, for `Value` and `Tensor` alike.
+"""The graph and the chain rule, for `Value` and `Tensor` alike: recording ops and walking them back.
 
-A node (a `Value` or a `Tensor`) made by an op remembers the op (`node.op`, an entry of `ops.py`),
-its inputs (`node.inputs`, a tuple, in argument order) and the op's settings (`node.attrs`); every
-node also has a `serial`, its place in the order nodes were made. `backward()` orders the graph so
-every node comes after its inputs (by `serial`: inputs are always made first), then walks that order
-in reverse: each node's gradient is complete by the time it is visited, and each input receives
-g · ∂out/∂input from the op's rule, added (`+`) to what it already has. A node used twice thus gets
-the sum of both paths.
+    Node                  what a Value and a Tensor both are: data, grad, the op that made it, its inputs
+    apply(op, *inputs)    compute a primitive of ops.py and record it on the result: the graph grows
+    topological_order     every node a result depends on, inputs first (the order they were made)
+    backward_step(nodes)  the chain rule at each node: each input's grad += its share of node.grad
+    backward(root)        backward_step at every node, from root back to the leaves
 
 Gradients, by decision:
 - leaves (nodes you made, not an op) *accumulate* across `backward()` calls, as in PyTorch;
@@ -14,13 +12,18 @@ Gradients, by decision:
 - intermediate nodes keep the gradient of the most recent `backward()` through them (PyTorch keeps
   them only after `retain_grad()`; a teaching engine shows them all, so graphs can be drawn with
   every gradient on them).
+
+Speed lives here, inside the one path (a scalar graph is millions of tiny ops, so every line below
+runs per op): no reference cycles (graphs are freed by reference counting), the collector paused
+while backward allocates, plain loops instead of generators, one field per statement.
 """
+
+from __future__ import annotations
 
 import gc
 import itertools
-from types import MappingProxyType
 from contextlib import ContextDecorator
-from operator import attrgetter
+from types import MappingProxyType
 
 import numpy as np
 
@@ -32,6 +35,7 @@ class _Modes:
     detect_anomaly = False  # True inside `detect_anomaly()`: raise at the first nan/inf
     counter = None          # an `OpCount` inside `count_ops()`: every rule evaluation is tallied
     group = None            # inside `group(name)`: the name every new node carries in `.group`
+    watching = False        # counting or detecting anomalies: the one flag the hot path reads
 
 
 class _mode(ContextDecorator):
@@ -47,10 +51,12 @@ class _mode(ContextDecorator):
     def __enter__(self):
         self.previous.append(getattr(_Modes, self.name))
         setattr(_Modes, self.name, self.value)
+        _Modes.watching = _Modes.counter is not None or _Modes.detect_anomaly
         return self.value
 
     def __exit__(self, *exc) -> None:
         setattr(_Modes, self.name, self.previous.pop())
+        _Modes.watching = _Modes.counter is not None or _Modes.detect_anomaly
 
 
 def no_grad():
@@ -87,9 +93,225 @@ def detect_anomaly():
     return _mode("detect_anomaly", True)
 
 
-def _describe(data) -> str:
-    shape = np.shape(data)
-    return f"shape {shape}" if shape else f"value {data!r}"
+# Every node, leaf or op result, takes the next number when it is made: its `serial`. The count
+# survives importlib.reload (Jupyter's autoreload), so nodes made before and after stay in order.
+next_serial = globals().get("next_serial") or itertools.count().__next__
+NO_SETTINGS = MappingProxyType({})   # the settings of every node made without any: shared, read-only
+
+
+class Node:
+    """What `Value` and `Tensor` share: a piece of data in a computation graph.
+
+        data           the number (a float) or the array
+        grad           ∂L/∂node after `backward()`
+        requires_grad  whether backward computes a gradient for it
+        label          its name in pictures
+        op, inputs     the primitive that made it (an entry of ops.py) and its operands, in order;
+                       None and () for a leaf
+        attrs          the op's settings (axis, shape, ...)
+        group          the name of the `group(...)` it was made in (a layer, a loss), for pictures
+        tangent        forward mode: ∂node/∂(seeded input), when one is being carried
+        serial         its place in the order nodes were made (topological_order)
+    """
+
+    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent", "serial")
+    xp = None             # the namespace the rules compute with for this kind of node (xp.py)
+    jupyter_view = None   # how Jupyter shows a node: draw.py sets it to the graph's picture when
+                          # imported (the package imports it), so the core never imports drawing
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if Node in cls.__bases__:   # Value and Tensor are the kinds of node; an op on a subclass
+            cls.kind = cls          # (Dual, nn's Parameter) gives a plain node of its kind
+
+    def _constant(self, data) -> Node:
+        """A node of this one's kind holding `data`, needing no gradient."""
+        return new_node(self.kind, self.as_data(data))
+
+    def zero_grad(self) -> None:
+        self.grad = self.no_grad_yet
+
+    # micrograd's names, for the lecture's habits
+    @property
+    def _prev(self) -> tuple:
+        """The inputs (micrograd's `_prev`; here a tuple in argument order, not a set)."""
+        return self.inputs
+
+    @property
+    def _op(self) -> str:
+        """The op's symbol ('' for a leaf), as micrograd's `_op`."""
+        return self.op.name if self.op is not None else ""
+
+    def _backward(self) -> None:
+        """Apply this node's local chain-rule step by hand, as the lecture does: each input's grad
+        += its share of this node's grad (`backward_step`)."""
+        backward_step((self,), self.xp)
+
+    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:
+        if Node.jupyter_view is None:
+            return {"text/plain": repr(self)}
+        return Node.jupyter_view(self, include, exclude)
+
+
+def apply(op, *inputs: Node, **attrs) -> Node:
+    """Run a primitive forward on the inputs' data and record it on the output node.
+
+    Forward mode rides along: when an input carries a tangent ṫ (`Dual`, `functional.jvp`), the
+    output gets its tangent from the op's jvp rule here, while the value is computed.
+    """
+    first = inputs[0]
+    kind = first.kind
+    xp = kind.xp
+    # Most ops have one or two inputs and no settings: their data go to the op one by one, since a
+    # list of them, or an empty **attrs, costs more than a scalar op's arithmetic (this runs per op).
+    if len(inputs) == 2 and not attrs:
+        second = inputs[1]
+        data = op.forward(xp, first.data, second.data)
+        needs_grad = first.requires_grad or second.requires_grad
+        carries_tangent = first.tangent is not None or second.tangent is not None
+    elif len(inputs) == 1 and not attrs:
+        data = op.forward(xp, first.data)
+        needs_grad, carries_tangent = first.requires_grad, first.tangent is not None
+    else:
+        data = op.forward(xp, *[x.data for x in inputs], **attrs)
+        needs_grad = any(x.requires_grad for x in inputs)
+        carries_tangent = any(x.tangent is not None for x in inputs)
+    if type(data) is not float and type(data) is not np.ndarray:
+        data = kind.as_data(data)         # NumPy gives 0-d results as scalars: a Tensor holds an array
+    out = new_node(kind, data)
+    if needs_grad and _Modes.grad_enabled:    # record: the graph is these fields
+        out.requires_grad = True
+        out.op = op
+        out.inputs = inputs
+        if attrs:
+            out.attrs = attrs
+    if carries_tangent:
+        out.tangent = xp.fit_tangent(op.jvp(xp, [x.tangent for x in inputs], data,
+                                            *[x.data for x in inputs], **attrs), data)
+        if _Modes.watching:
+            _watch("tangent", op, data, inputs, None, "")
+    if _Modes.watching:
+        _watch("forward", op, data, inputs, data, "the output")
+    return out
+
+
+def new_node(kind: type, data) -> Node:
+    """A node of `kind` (Value or Tensor) holding `data`: no op, no gradient needed yet.
+    One field per statement (no tuple built and unpacked): this runs for every op."""
+    node = object.__new__(kind)
+    node.data = data
+    node.grad = kind.no_grad_yet
+    node.requires_grad = False
+    node.label = ""
+    node.op = None
+    node.inputs = ()
+    node.attrs = NO_SETTINGS
+    node.group = _Modes.group
+    node.tangent = None
+    node.serial = next_serial()
+    return node
+
+
+def topological_order(root: Node, grad_only: bool = False) -> list:
+    """Every node `root` depends on, each after all of its inputs (root last).
+
+    An op's inputs exist before its result is made, so the order in which nodes were made is
+    already a topological order (the "tape" of reverse mode): find the nodes `root` depends on,
+    then sort them by `serial`. A loop with an explicit stack, so a graph a million nodes deep
+    needs no recursion. With `grad_only`, the nodes that need no gradient (constants: they have
+    no inputs either) are left out: the order `backward` walks.
+    """
+    found, stack = {root.serial: root}, [root]    # serial -> node: sorting plain ints is quickest
+    while stack:
+        for x in stack.pop().inputs:
+            if (x.requires_grad or not grad_only) and x.serial not in found:
+                found[x.serial] = x
+                stack.append(x)
+    return [found[serial] for serial in sorted(found)]
+
+
+def backward_step(nodes, xp) -> None:
+    """The chain rule at each node of `nodes`, in turn: every input that needs a gradient gets its
+    share of node.grad, ∂L/∂input = ∂L/∂node · ∂node/∂input, summed back to the input's shape and
+    added to what it already holds (a node used twice gets the sum of both paths).
+
+    `backward` calls it once with every node, in reverse creation order; a picture of the steps
+    (`draw_backward_steps`) or the lecture's `node._backward()` calls it with one node.
+
+    An elementwise op gives ∂node/∂input itself (`op.partials`), so the product is written here;
+    any other op's rule (`op.vjp`) returns the product directly. The loop over nodes is inside (no
+    call per node), the data are unpacked by hand for one and two inputs, and an empty **attrs is
+    not passed: all of this runs for every node, a million times in a long chain.
+    """
+    records, sum_to, add, own, watching = xp.records, xp.sum_to, xp.add, xp.own, _Modes.watching
+    for node in nodes:
+        inputs = node.inputs
+        if not inputs:                    # a leaf: its gradient is complete, nothing to send on
+            continue
+        op, g, attrs = node.op, node.grad, node.attrs
+        if records:                       # create_graph: the rules compute on the nodes, recording
+            out, ins = node, inputs
+        elif len(inputs) == 2:
+            out, ins = node.data, (inputs[0].data, inputs[1].data)
+        elif len(inputs) == 1:
+            out, ins = node.data, (inputs[0].data,)
+        else:
+            out, ins = node.data, [x.data for x in inputs]
+        partials = op.partials
+        for i, x in enumerate(inputs):
+            if not x.requires_grad:
+                continue
+            if partials is not None:      # elementwise: ∂L/∂x = g · ∂out/∂x
+                partial = partials[i]
+                if partial is None:       # (not differentiable, as where's condition)
+                    continue
+                gx = g if partial is one else g * (partial(xp, out, *ins, **attrs) if attrs else partial(xp, out, *ins))
+            else:
+                rule = op.vjp[i]
+                if rule is None:
+                    continue
+                gx = rule(xp, g, out, *ins, **attrs) if attrs else rule(xp, g, out, *ins)
+            if watching:
+                _watch("backward", op, node.data, inputs, gx, f"the gradient for input {i}")
+            if sum_to is not None:        # undo broadcasting (floats: a number's gradient is a number)
+                gx = sum_to(gx, x if records else x.data)
+            if x.grad is None:            # a leaf keeps its own copy: an optimizer may update it in place
+                x.grad = gx if x.inputs else own(gx, g)
+            else:
+                x.grad = add(x.grad, gx)
+
+
+def backward(root: Node, grad, xp=None) -> None:
+    """Send `grad` (∂L/∂root) back through the graph, leaving ∂L/∂node in every `node.grad`.
+
+    `xp` is the root's own unless `Tensor.backward(create_graph=True)` passes `xp.recorded`, with
+    which every gradient becomes a recorded Tensor (PyTorch's create_graph).
+    """
+    xp = xp or root.xp
+    # Sorting and walking make no reference cycles, so the cyclic garbage collector has nothing to
+    # find in them; paused, it does not re-scan a big graph again and again while they allocate.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        order = topological_order(root, grad_only=True)
+        for node in order:
+            if node.inputs:               # intermediate: holds only this call's gradient
+                node.grad = None
+        root.grad = grad if root.grad is None else xp.add(root.grad, grad)
+        backward_step(reversed(order), xp)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+# ---- watching: count_ops and detect_anomaly --------------------------------------------------
+
+def _watch(kind: str, op, out, inputs, checked, what: str) -> None:
+    """Tally one rule evaluation (count_ops) and check what it computed (detect_anomaly)."""
+    if _Modes.counter is not None:
+        _Modes.counter.add(kind, op, getattr(out, "data", out), [x.data for x in inputs])
+    if _Modes.detect_anomaly and what:
+        _check_finite(what, op, getattr(checked, "data", checked), inputs)
 
 
 def _check_finite(what: str, op, result, inputs) -> None:
@@ -104,168 +326,6 @@ def _check_finite(what: str, op, result, inputs) -> None:
         f"its inputs: {ins}")
 
 
-_data = attrgetter("data")
-
-
-def apply(op, *inputs, **attrs):
-    """Run a primitive forward on the inputs' data and record it on the output node.
-
-    Forward mode rides along: when an input carries a tangent ṫ (`Dual`, `functional.jvp`), the
-    output gets its tangent from the op's jvp rule here, while the value is computed.
-    """
-    cls = type(inputs[-1])
-    xp, datas = cls.xp, list(map(_data, inputs))
-    out = cls._from_op(op.forward(xp, *datas, **attrs))
-    if _Modes.counter is not None:
-        _Modes.counter.add("forward", op, out.data, datas)
-    if _Modes.detect_anomaly:
-        _check_finite("the output", op, out.data, inputs)
-    needs_grad = carries_tangent = False
-    for x in inputs:                  # a plain loop: this runs once per op, a million times in a chain
-        needs_grad = needs_grad or x.requires_grad
-        carries_tangent = carries_tangent or x.tangent is not None
-    if needs_grad and _Modes.grad_enabled:
-        out.requires_grad = True
-        out.op, out.inputs, out.attrs = op, inputs, attrs or _NO_ATTRS
-    if carries_tangent:
-        ts = [x.tangent for x in inputs]
-        out._set_tangent(op.jvp(xp, ts, out.data, *datas, **attrs))
-        if _Modes.counter is not None:
-            _Modes.counter.add("tangent", op, out.data, datas)
-    return out
-
-
-_NO_ATTRS = MappingProxyType({})   # the settings of every node made without any: shared, read-only
-
-# Every node, leaf or op result, takes the next number when it is made: its `serial`. The count
-# survives importlib.reload (Jupyter's autoreload), so nodes made before and after stay in order.
-next_serial = globals().get("next_serial") or itertools.count().__next__
-_serial = attrgetter("serial")
-
-
-def topological_order(root, grad_only: bool = False) -> list:
-    """Every node `root` depends on, each after all of its inputs (root last).
-
-    An op's inputs exist before its result is made, so the order in which nodes were made is
-    already a topological order (the "tape" of reverse mode): find the nodes `root` depends on,
-    then sort them by `serial`. A loop with an explicit stack, so a graph a million nodes deep
-    needs no recursion. With `grad_only`, the nodes that need no gradient (constants: they have
-    no inputs either) are left out: the order `backward` walks.
-    """
-    found, stack = {root}, [root]          # nodes hash by identity
-    while stack:
-        for x in stack.pop().inputs:
-            if x not in found and (x.requires_grad or not grad_only):
-                found.add(x)
-                stack.append(x)
-    return sorted(found, key=_serial)
-
-
-def backward(root, grad, create_graph: bool = False) -> None:
-    """Send `grad` (∂L/∂root) back through the graph, leaving ∂L/∂node in every `node.grad`.
-
-    With `create_graph`, the rules run on the nodes themselves (`graph_math` as their `xp`), so each
-    gradient is a recorded Tensor that can be differentiated again, as in PyTorch.
-    """
-    if create_graph:
-        from . import graph_math
-        order = topological_order(root)
-        _forget_intermediate_grads(order)
-        with enable_grad():
-            _walk(order, root, grad, graph_math)
-        return
-    # Sorting and walking make no reference cycles, so the cyclic garbage collector has nothing to
-    # find in them; paused, it does not re-scan a big graph again and again while they allocate.
-    # (It still scans a big graph while the forward pass builds it: README, "Performance".)
-    collecting = gc.isenabled()
-    gc.disable()
-    try:
-        order = topological_order(root, grad_only=True)
-        scalar_graph = type(root.data) is float          # a Value graph: every op elementwise
-        if scalar_graph and _Modes.counter is None and not _Modes.detect_anomaly:   # nothing to count or check
-            _walk_scalars(order, root, grad)
-        else:
-            _forget_intermediate_grads(order)
-            _walk(order, root, grad, None)
-    finally:
-        if collecting:
-            gc.enable()
-
-
-def _forget_intermediate_grads(order) -> None:
-    for node in order:
-        if node.inputs:                     # intermediate: holds only this call's gradient
-            node.grad = None
-
-
-def _walk(order, root, grad, graph_xp) -> None:
-    checking = _Modes.counter is not None or _Modes.detect_anomaly
-    root._accumulate(grad)
-    for node in reversed(order):
-        g = node.grad
-        if g is None or not node.inputs:
-            continue
-        op, attrs = node.op, node.attrs
-        if graph_xp is None:              # the rules compute on the nodes' data
-            rule_xp, out, ins = type(node).xp, node.data, list(map(_data, node.inputs))
-        else:                             # create_graph: the rules compute on the nodes, recording
-            rule_xp, out, ins = graph_xp, node, node.inputs
-        for i, x in enumerate(node.inputs):
-            if not x.requires_grad:
-                continue
-            if op.variadic:
-                gx = op.vjp[0](rule_xp, g, out, *ins, i=i, **attrs)
-            elif attrs:
-                gx = op.vjp[i](rule_xp, g, out, *ins, **attrs)
-            else:                         # the common case, without unpacking an empty dict
-                gx = op.vjp[i](rule_xp, g, out, *ins)
-            if checking:
-                if _Modes.counter is not None:
-                    _Modes.counter.add("backward", op, node.data, [x.data for x in node.inputs])
-                if _Modes.detect_anomaly:
-                    _check_finite(f"the gradient for input {i}", op, getattr(gx, "data", gx), node.inputs)
-            x._accumulate(gx, gx is g)     # passed through unchanged: shared with this node's grad
-
-
-def _walk_scalars(order, root, grad: float) -> None:
-    """`_walk` for a graph of Python floats (`Value`), where it runs a million times in a long chain.
-
-    A pure speed-up of `_walk`, which it must agree with bit for bit (tests/test_value.py checks):
-    every built-in scalar op is elementwise, so each input simply gets g · ∂out/∂input from the op's
-    `partials` (no vjp wrapper, no shape to undo) added to its float `grad`.
-    """
-    for node in order:                          # intermediates start from 0 (leaves accumulate)
-        if node.inputs or node.grad is None:
-            node.grad = 0.0
-    root.grad += grad
-    xp = type(root).xp
-    for node in reversed(order):
-        inputs = node.inputs
-        if not inputs:
-            continue
-        op, g, out, attrs = node.op, node.grad, node.data, node.attrs
-        partials = op.partials
-        if partials is None:                    # an op given by its vjp rules (one of your own Ops)
-            xs = [x.data for x in inputs]
-            for i, x in enumerate(inputs):
-                if x.requires_grad:
-                    x.grad += op.vjp[i](xp, g, out, *xs, **attrs)
-        elif len(inputs) == 1:
-            x, partial = inputs[0], partials[0]
-            if not x.requires_grad:
-                continue
-            if partial is one:
-                x.grad += g
-            else:                               # (**attrs only when there are some: it costs a dict)
-                x.grad += g * (partial(xp, out, x.data, **attrs) if attrs else partial(xp, out, x.data))
-        elif len(inputs) == 2 and not attrs:   # (no two-input op has settings today)
-            (a, b), (partial_a, partial_b) = inputs, partials
-            if a.requires_grad:
-                a.grad += g if partial_a is one else g * partial_a(xp, out, a.data, b.data)
-            if b.requires_grad:
-                b.grad += g if partial_b is one else g * partial_b(xp, out, a.data, b.data)
-        else:                                   # where(cond, a, b), or settings to pass
-            xs = [x.data for x in inputs]
-            for x, partial in zip(inputs, partials):
-                if x.requires_grad and partial is not None:     # (None: not differentiable, as cond)
-                    x.grad += g * partial(xp, out, *xs, **attrs)
+def _describe(data) -> str:
+    shape = np.shape(data)
+    return f"shape {shape}" if shape else f"value {data!r}"

@@ -23,8 +23,7 @@ import numpy as np
 if TYPE_CHECKING:
     import graphviz
 
-from .autograd import topological_order
-from .tensor import sum_to
+from .autograd import Node, backward_step, new_node, topological_order
 
 INSTALL_DOT = ("install Graphviz: `sudo apt-get install graphviz` (Debian/Ubuntu), "
                "`brew install graphviz` (macOS) or `conda install graphviz` (conda); "
@@ -133,30 +132,45 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *,
     in red with the edges its gradient flows back along, the gradients known so far filled in, the
     rest blank. With `gif=True`, also `out_dir/backward.gif`. Returns the PNG paths, in order.
 
-    >>> frames = draw_backward_steps(y, "out/steps", gif=True)   # after y.backward()
+    >>> y.backward()
+    >>> frames = draw_backward_steps(y, "out/steps", gif=True)
     >>> len(frames) == len(topological_order(y))
     True
 
-    backward walks the nodes in reverse creation order (`reversed(topological_order(root))`; it
-    skips constants, which get no gradient, but the frames show them too), and a node's gradient is
-    complete when it is visited, so frame k shows `node.grad` of the k nodes visited so far.
+    The frames replay the backward pass of `root` with the engine's own `backward_step`, one node
+    per frame, in backward's order (reverse creation order; constants get no gradient but are shown
+    too). A node's gradient is complete when it is visited, so frame k shows `node.grad` of the k
+    nodes visited so far. The replay starts from root's gradient, so call `root.backward()` first;
+    afterwards every gradient is as it was.
     """
     _graphviz()   # fail before writing anything if graphviz is missing
-    if root.grad is None:
-        raise ValueError("draw_backward_steps(root, ...): root has no gradient yet; call root.backward() first")
+    if root.grad is None or not np.any(root.grad):
+        raise ValueError(f"draw_backward_steps(root, ...): root has no gradient yet (grad {root.grad!r}); "
+                         f"call root.backward() first")
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     walk = list(reversed(topological_order(root)))
+    final = {id(n): n.grad for n in walk}            # as backward left them: restored at the end
     width = len(str(len(walk)))
     drawings = []
-    for k, current in enumerate(walk, start=1):
-        known = {id(n) for n in walk[:k]}
-        grad = lambda n, known=known: n.grad if id(n) in known else _Hidden(n.grad)  # noqa: E731
-        g = draw_graph(root, format="png", show_grad=False, values={"grad": grad}, show_order=True,
-                       show_local_grads=show_local_grads, max_nodes=max_nodes, highlight=current)
-        g.attr(label=html.escape(_caption(current, root, k, len(walk))), labelloc="t", labeljust="l",
-               fontsize="16")
-        drawings.append((out / f"step_{k:0{width}d}.png", g))
+    try:
+        for n in walk:                               # the replay starts from nothing but root's gradient
+            n.grad = None if n.inputs else n.no_grad_yet
+        root.grad = final[id(root)]
+        for k, current in enumerate(walk, start=1):
+            if current.inputs and current.requires_grad:
+                backward_step((current,), current.xp)   # the engine's own chain-rule step
+            known = {id(n) for n in walk[:k]}
+            # a gradient not known yet is painted out, its room kept (every frame lays out alike)
+            grad = lambda n, known=known: n.grad if id(n) in known else _Hidden(final[id(n)])  # noqa: E731
+            g = draw_graph(root, format="png", show_grad=False, values={"grad": grad}, show_order=True,
+                           show_local_grads=show_local_grads, max_nodes=max_nodes, highlight=current)
+            g.attr(label=html.escape(_caption(current, root, k, len(walk))), labelloc="t", labeljust="l",
+                   fontsize="16")
+            drawings.append((out / f"step_{k:0{width}d}.png", g))
+    finally:
+        for n in walk:
+            n.grad = final[id(n)]
     with ThreadPoolExecutor() as pool:     # each frame is its own `dot` process: run them side by side
         list(pool.map(lambda job: job[0].write_bytes(job[1].pipe(format="png")), drawings))
     frames = [path for path, _ in drawings]
@@ -165,7 +179,7 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *,
     return frames
 
 
-def jupyter_bundle(node, include=None, exclude=None) -> dict:
+def jupyter_bundle(node: Node, include=None, exclude=None) -> dict:
     """What `Value`/`Tensor._repr_mimebundle_` shows: the graph as SVG, or text without Graphviz."""
     text = {"text/plain": repr(node)}
     try:
@@ -293,21 +307,20 @@ def _nearest(root, limit: int) -> dict:
 
 
 def _local_grads(node) -> list:
-    """∂out/∂input for each input, from the op's own vjp rule with g = 1 (ones for a Tensor):
-    a number for a Value; for a Tensor, ∂(Σ out)/∂input summed back to the input's shape."""
-    op, out, datas = node.op, node.data, [x.data for x in node.inputs]
-    tensor = isinstance(out, np.ndarray)
-    g = np.ones_like(out) if tensor else 1.0
-    result = []
-    for i, x in enumerate(node.inputs):
-        rule = op.vjp[0] if op.variadic else op.vjp[i]
-        if rule is None or not x.requires_grad:     # backward sends nothing here either
-            result.append(None)
-            continue
-        with np.errstate(all="ignore"):             # the picture shows inf/nan; no warnings
-            d = rule(type(node).xp, g, out, *datas, **node.attrs, **({"i": i} if op.variadic else {}))
-        result.append(_summary(sum_to(np.asarray(d), np.shape(x.data)) if tensor else d))
-    return result
+    """∂out/∂input for each input: what the engine's own `backward_step` sends each input from a
+    gradient of 1 (ones for a Tensor) at the output. A number for a Value; for a Tensor,
+    ∂(Σ out)/∂input in the input's shape. Computed on stand-ins, so the graph is left as it is."""
+    stand_ins = []
+    for x in node.inputs:
+        s = new_node(node.kind, x.data)
+        s.requires_grad = x.requires_grad
+        stand_ins.append(s)
+    out = new_node(node.kind, node.data)
+    out.op, out.inputs, out.attrs = node.op, tuple(stand_ins), node.attrs
+    out.grad = np.ones_like(node.data) if isinstance(node.data, np.ndarray) else 1.0
+    with np.errstate(all="ignore"):                 # the picture shows inf/nan; no warnings
+        backward_step((out,), node.xp)
+    return [_summary(s.grad) if s.requires_grad and s.grad is not None else None for s in stand_ins]
 
 
 def _emit(g, group, nodes) -> None:
@@ -381,3 +394,6 @@ def _write_gif(frames: list[Path], path: Path, seconds: float) -> None:
     ms = int(seconds * 1000)
     padded[0].save(path, save_all=True, append_images=padded[1:], loop=0,
                    duration=[ms] * (len(padded) - 1) + [3 * ms])
+
+
+Node.jupyter_view = jupyter_bundle   # Jupyter shows a Value or Tensor as its graph (see Node)

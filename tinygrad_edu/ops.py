@@ -2,65 +2,98 @@
 
 This file is the whole derivative catalogue of the engine. `Value` (scalars) and `Tensor` (NumPy
 arrays), reverse mode (`backward`) and forward mode (tangents, `jvp`) all use these entries; nothing
-else in the engine knows a derivative. Everything not listed here (`mean`, `flatten`, `.T`, ...) is
-composed from these primitives and so needs no rule of its own.
+else in the engine knows a derivative. Everything not listed here (`a - b`, `mean`, `flatten`, `.T`,
+...) is composed from these primitives and so needs no rule of its own.
 
-A primitive gives its derivative in one of three ways:
+Three constructors, one per kind of primitive:
 
-- **Elementwise** primitives give their `partials`: ∂out/∂input for each input. Both modes follow:
-  reverse mode sends back g · ∂out/∂input, forward mode carries ṫ · ∂out/∂input forward.
-- **Linear** primitives (sum, reshape, getitem, ...) are their own derivative: forward mode applies the
-  primitive to the tangents; reverse mode needs the transpose, given as `vjp`.
-- The rest (matmul, max, softmax, ...) give `vjp` (reverse) and `jvp` (forward) side by side.
+    elementwise(name, formula, forward, *partials)   each partial gives ∂out/∂input for one input:
+        reverse mode sends back g · ∂out/∂input, forward mode carries ṫ · ∂out/∂input forward
+    linear(name, formula, forward, *transposes)      linear in its inputs: forward mode applies the
+        primitive itself to the tangents; reverse mode needs its transpose, one rule per input
+    primitive(name, formula, forward, vjp, jvp)      anything else: a reverse rule per input (vjp)
+        and a forward rule (jvp), side by side
 
 Names in scope in every rule:
 
-    xp        the array namespace, with NumPy's names (xp.divide, not /, where a divisor can be 0:
-              Python floats raise ZeroDivisionError where NumPy gives ±inf with a warning): `array_math` (NumPy) for `Tensor`, `scalar_math`
-              (NumPy on floats) for `Value`, and `graph_math` (Tensor ops) when `backward(create_graph=True)`
-              runs the rules themselves as recorded ops, so gradients can be differentiated again
+    xp        the array namespace (`xp.py`), with NumPy's names: `xp.floats` for `Value`,
+              `xp.arrays` for `Tensor`, `xp.recorded` when `backward(create_graph=True)` runs the
+              rules as recorded Tensor ops so gradients can be differentiated again. A rule must
+              call a function through `xp` (xp.exp, xp.divide, xp.where) whenever its argument may
+              be a Tensor in that last case: only then is the rule itself differentiable. `np` is
+              for what never carries a gradient: the forward computations, shapes, index
+              bookkeeping, and constants such as masks that are piecewise constant.
     g         the gradient arriving at the output, ∂L/∂out (reverse mode)
     ts        the inputs' tangents ṫ, one per input, None where an input carries none (forward mode)
     out       the forward result
     a, b, x   the inputs' data, by position
     **attrs   the op's non-differentiable settings (axis, keepdims, slope, shape, index, ...)
 
-`vjp` holds one rule per input returning that input's share of the gradient (a vector-Jacobian
-product); `None` marks an input that is not differentiable. Results may come out in the broadcast
-shape of the output: the engine sums a gradient back to its input's shape (`tensor.sum_to`) and
-broadcasts a tangent to the output's shape, so no rule here knows about broadcasting. Variadic
-primitives (`concatenate`, `stack`) have a single vjp rule that also receives the input's position `i`.
+A vjp rule returns its input's share of the gradient (a vector-Jacobian product); `None` in place
+of a rule marks an input that is not differentiable. Results may come out in the broadcast shape
+of the output: the engine sums a gradient back to its input's shape (`xp.sum_to`) and broadcasts a
+tangent to the output's shape, so no rule here knows about broadcasting. Variadic primitives
+(`concatenate`, `stack`) give one rule for every input, called with the input's position `i`.
+
+Few primitives, the rest composed (a composed op needs no rule, so it cannot have a wrong one):
+`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`. Kept although composable: `relu`
+(its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
+showing its slope in a picture of a network, where a `where` would draw three),
+`sigmoid` and `tanh` (built from exp they overflow to inf/inf = nan gradients at |x| ≈ 1000), and
+`softmax`/`log_softmax` (the same, and the fused form is what makes cross-entropy stable).
 """
 
 import builtins
-from dataclasses import dataclass
-from typing import Callable
+from functools import partial
+from itertools import count
 
 import numpy as np
 
 
-@dataclass(frozen=True, eq=False)
 class Op:
-    """A primitive: how to compute it, and how derivatives pass through it in both modes."""
+    """A primitive: its name, its maths, how to compute it, and how derivatives pass through it.
 
-    name: str                         # as drawn in graphs and named in error messages
-    formula: str                      # the maths, as shown in docs and pictures
-    forward: Callable                 # forward(xp, *inputs, **attrs) -> out
-    partials: tuple | None = None     # elementwise: partial(xp, out, *inputs, **attrs) -> ∂out/∂input
-    vjp: tuple | None = None          # reverse rule per input: rule(xp, g, out, *inputs, **attrs) -> ∂L/∂input
-    jvp: Callable | None = None       # forward rule: jvp(xp, ts, out, *inputs, **attrs) -> ṫ_out
-    linear: bool = False              # linear in its inputs: the jvp is the op itself, on the tangents
-    variadic: bool = False            # any number of inputs; the one vjp rule is called with i=position
+    `partials` (elementwise ops) holds ∂out/∂input per input, partial(xp, out, *inputs, **attrs);
+    `vjp` holds one reverse rule per input, rule(xp, g, out, *inputs, **attrs) -> ∂L/∂input;
+    `jvp(xp, ts, out, *inputs, **attrs) -> ṫ_out` is the forward rule. A rule may be missing:
+    using that mode then raises NotImplementedError naming the primitive.
+    """
 
-    def __post_init__(self):
-        if self.partials is not None:
-            object.__setattr__(self, "vjp", tuple(None if p is None else _reverse_by(p) for p in self.partials))
-            object.__setattr__(self, "jvp", _forward_by(self.partials))
-        elif self.linear:
-            object.__setattr__(self, "jvp", _forward_through(self.forward))
+    __slots__ = ("name", "formula", "forward", "vjp", "jvp", "partials")
+
+    def __init__(self, name: str, formula: str, forward, vjp=None, jvp=None, partials=None):
+        self.name = name              # as drawn in graphs and named in error messages
+        self.formula = formula        # the maths, as shown in docs and pictures
+        self.forward = forward        # forward(xp, *inputs, **attrs) -> out
+        self.vjp = _Missing(name, "reverse mode (vjp)") if vjp is None and partials is None else vjp
+        self.jvp = _Missing(name, "forward mode (jvp)") if jvp is None else jvp
+        self.partials = partials      # elementwise ops only: the walk multiplies g by them itself
 
     def __repr__(self) -> str:
         return f"<op {self.name}: {self.formula}>"
+
+
+def primitive(name: str, formula: str, forward, vjp=None, jvp=None) -> Op:
+    """Any primitive: a reverse rule per input (vjp) and a forward rule (jvp), side by side."""
+    return Op(name, formula, forward, vjp, jvp)
+
+
+def elementwise(name: str, formula: str, forward, *partials) -> Op:
+    """A primitive acting entry by entry, given ∂out/∂input for each input (None: not differentiable)."""
+    def jvp(xp, ts, out, *xs, **attrs):   # ṫ_out = Σ ṫ_x · ∂out/∂x
+        terms = [t if p is one else t * p(xp, out, *xs, **attrs)
+                 for p, t in zip(partials, ts) if t is not None and p is not None]
+        return builtins.sum(terms[1:], terms[0])
+
+    return Op(name, formula, forward, None, jvp, partials)   # reverse mode: g · partial (autograd.input_grads)
+
+
+def linear(name: str, formula: str, forward, *transposes) -> Op:
+    """A primitive linear in its inputs: its derivative is itself, so forward mode applies it to
+    the tangents; reverse mode applies its transpose, one rule per input (or `for_each_input`)."""
+    def jvp(xp, ts, out, *xs, **attrs):   # f linear: ṫ_out = f(ṫ)
+        return forward(xp, *[np.zeros_like(x) if t is None else t for t, x in zip(ts, xs)], **attrs)
+    return Op(name, formula, forward, transposes[0] if isinstance(transposes[0], for_each_input) else transposes, jvp)
 
 
 def one(xp, out, *xs, **attrs):
@@ -68,26 +101,29 @@ def one(xp, out, *xs, **attrs):
     return 1
 
 
-def _reverse_by(partial):
-    if partial is one:                                  # no multiplication by 1 over a whole array
-        return lambda xp, g, out, *xs, **attrs: g
-    def rule(xp, g, out, *xs, **attrs):
-        return g * partial(xp, out, *xs, **attrs)           # chain rule: ∂L/∂x = ∂L/∂out · ∂out/∂x
-    return rule
+class for_each_input:
+    """The reverse rules of a variadic primitive: one rule for every input, called with its position i."""
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def __iter__(self):
+        return (partial(self.rule, i=i) for i in count())
+
+    def __getitem__(self, i: int):
+        return partial(self.rule, i=i)
 
 
-def _forward_by(partials):
-    def jvp(xp, ts, out, *xs, **attrs):
-        terms = [t if p is one else t * p(xp, out, *xs, **attrs)   # ṫ_out = Σ ṫ_x · ∂out/∂x
-                 for p, t in zip(partials, ts) if t is not None and p is not None]
-        return builtins.sum(terms[1:], terms[0])
-    return jvp
+class _Missing:
+    """Where a primitive has no rule for a mode: using the mode says so, by name."""
 
+    def __init__(self, name: str, mode: str):
+        self.message = f"primitive '{name}' has no rule for {mode}; give one when defining it"
 
-def _forward_through(forward):
-    def jvp(xp, ts, out, *xs, **attrs):                     # f linear: ṫ_out = f(ṫ)
-        return forward(xp, *[np.zeros_like(x) if t is None else t for t, x in zip(ts, xs)], **attrs)
-    return jvp
+    def __call__(self, *args, **kwargs):
+        raise NotImplementedError(self.message)
+
+    __iter__ = __getitem__ = __call__
 
 
 # ---- helpers shared by several rules -------------------------------------------------------
@@ -179,13 +215,6 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
-def _inside(x, lo, hi):
-    """Where lo ≤ x ≤ hi (either bound may be None): the entries clip lets through."""
-    if lo is None:
-        return x <= hi
-    return x >= lo if hi is None else (x >= lo) * (x <= hi)
-
-
 def _inverse_permutation(axes: tuple) -> list:
     """The permutation that undoes `axes`: inverse[axes[i]] = i (np.argsort(axes), without NumPy)."""
     inverse = [0] * len(axes)
@@ -201,108 +230,99 @@ def _concatenate_vjp(xp, g, out, *xs, axis, i):
 
 # ---- elementwise, two inputs: ∂out/∂a, ∂out/∂b ----------------------------------------------
 
-add = Op("+", "a + b", lambda xp, a, b: a + b, partials=(one, one))
+add = elementwise("+", "a + b", lambda xp, a, b: a + b, one, one)
 
-sub = Op("-", "a - b", lambda xp, a, b: a - b, partials=(
-    one,
-    lambda xp, out, a, b: -1))
-
-mul = Op("*", "a · b", lambda xp, a, b: a * b, partials=(
+mul = elementwise("*", "a · b", lambda xp, a, b: a * b,
     lambda xp, out, a, b: b,
-    lambda xp, out, a, b: a))
+    lambda xp, out, a, b: a)
 
-div = Op("/", "a / b", lambda xp, a, b: xp.divide(a, b), partials=(
+div = elementwise("/", "a / b", lambda xp, a, b: xp.divide(a, b),
     lambda xp, out, a, b: xp.divide(1, b),
-    lambda xp, out, a, b: xp.divide(-out, b)))          # ∂(a/b)/∂b = -a/b² = -out/b
+    lambda xp, out, a, b: xp.divide(-out, b))           # ∂(a/b)/∂b = -a/b² = -out/b
 
-pow = Op("**", "a ** b", lambda xp, a, b: xp.power(a, b), partials=(  # noqa: A001
+pow = elementwise("**", "a ** b", lambda xp, a, b: xp.power(a, b),  # noqa: A001
     lambda xp, out, a, b: b * xp.power(a, b - 1),
-    lambda xp, out, a, b: out * xp.log(xp.where(a == 0, 1, a))))   # ∂(aᵇ)/∂b = aᵇ ln a; 0 at a = 0, as PyTorch
+    lambda xp, out, a, b: out * xp.log(xp.where(a == 0, 1, a)))   # ∂(aᵇ)/∂b = aᵇ ln a; 0 at a = 0, as PyTorch
 
-maximum = Op("maximum", "max(a, b)", lambda xp, a, b: xp.maximum(a, b), partials=(
+maximum = elementwise("maximum", "max(a, b)", lambda xp, a, b: xp.maximum(a, b),
     lambda xp, out, a, b: (a > b) + (a == b) / 2,       # a tie splits the gradient
-    lambda xp, out, a, b: (b > a) + (a == b) / 2))
+    lambda xp, out, a, b: (b > a) + (a == b) / 2)
 
-where = Op("where", "cond ? a : b", lambda xp, cond, a, b: xp.where(cond, a, b), partials=(
+where = elementwise("where", "cond ? a : b", lambda xp, cond, a, b: xp.where(cond, a, b),
     None,                                               # the condition is not differentiable
     lambda xp, out, cond, a, b: cond,
-    lambda xp, out, cond, a, b: cond == 0))
+    lambda xp, out, cond, a, b: cond == 0)
 
 
 # ---- elementwise, one input: ∂out/∂x --------------------------------------------------------
 
-neg = Op("neg", "-x", lambda xp, x: -x, partials=(
-    lambda xp, out, x: -1,))
 
-exp = Op("exp", "eˣ", lambda xp, x: xp.exp(x), partials=(
-    lambda xp, out, x: out,))                           # (eˣ)' = eˣ
+exp = elementwise("exp", "eˣ", lambda xp, x: xp.exp(x),
+    lambda xp, out, x: out)                             # (eˣ)' = eˣ
 
-log = Op("log", "ln x", lambda xp, x: xp.log(x), partials=(
-    lambda xp, out, x: xp.divide(1, x),))               # (ln x)' = 1/x
+log = elementwise("log", "ln x", lambda xp, x: xp.log(x),
+    lambda xp, out, x: xp.divide(1, x))                 # (ln x)' = 1/x
 
-sqrt = Op("sqrt", "√x", lambda xp, x: xp.sqrt(x), partials=(
-    lambda xp, out, x: xp.divide(0.5, out),))           # (√x)' = 1/(2√x)
+sqrt = elementwise("sqrt", "√x", lambda xp, x: xp.sqrt(x),
+    lambda xp, out, x: xp.divide(0.5, out))             # (√x)' = 1/(2√x)
 
-abs = Op("abs", "|x|", lambda xp, x: xp.abs(x), partials=(  # noqa: A001
-    lambda xp, out, x: xp.sign(x),))                    # |x|' = sign x  (0 at x = 0)
+abs = elementwise("abs", "|x|", lambda xp, x: xp.abs(x),  # noqa: A001
+    lambda xp, out, x: xp.sign(x))                      # |x|' = sign x  (0 at x = 0)
 
-tanh = Op("tanh", "tanh x", lambda xp, x: xp.tanh(x), partials=(
-    lambda xp, out, x: 1 - out * out,))                 # tanh' = 1 - tanh²
+tanh = elementwise("tanh", "tanh x", lambda xp, x: xp.tanh(x),
+    lambda xp, out, x: 1 - out * out)                   # tanh' = 1 - tanh²
 
-sigmoid = Op("sigmoid", "σ(x) = 1/(1+e⁻ˣ)", _sigmoid, partials=(
-    lambda xp, out, x: out * (1 - out),))               # σ' = σ(1 - σ)
+sigmoid = elementwise("sigmoid", "σ(x) = 1/(1+e⁻ˣ)", _sigmoid,
+    lambda xp, out, x: out * (1 - out))                 # σ' = σ(1 - σ)
 
-relu = Op("relu", "max(x, 0)", lambda xp, x: xp.maximum(x, 0), partials=(
-    lambda xp, out, x: x > 0,))                         # 0 at x = 0, as in PyTorch
+relu = elementwise("relu", "max(x, 0)", lambda xp, x: xp.maximum(x, 0),
+    lambda xp, out, x: x > 0)                           # 0 at x = 0, as in PyTorch
 
-leaky_relu = Op("leaky_relu", "x if x > 0 else slope·x",
-    lambda xp, x, *, slope: xp.where(x > 0, x, slope * x), partials=(
-    lambda xp, out, x, *, slope: xp.where(x > 0, 1.0, slope),))
+leaky_relu = elementwise("leaky_relu", "x if x > 0 else slope·x",
+    lambda xp, x, *, slope: xp.where(x > 0, x, slope * x),
+    lambda xp, out, x, *, slope: xp.where(x > 0, 1.0, slope))
 
-clip = Op("clip", "min(max(x, lo), hi)", lambda xp, x, *, lo, hi: np.clip(x, lo, hi), partials=(
-    lambda xp, out, x, *, lo, hi: _inside(x, lo, hi),))
+
 
 
 # ---- linear: the derivative is the op itself; reverse mode needs its transpose --------------
 
-sum = Op("sum", "Σ x", lambda xp, x, *, axis, keepdims: x.sum(axis=axis, keepdims=keepdims), linear=True, vjp=(  # noqa: A001
-    lambda xp, g, out, x, *, axis, keepdims: xp.broadcast_to(_unreduce(g, x.ndim, axis, keepdims), x.shape),))
+sum = linear("sum", "Σ x", lambda xp, x, *, axis, keepdims: x.sum(axis=axis, keepdims=keepdims),  # noqa: A001
+    lambda xp, g, out, x, *, axis, keepdims: xp.broadcast_to(_unreduce(g, x.ndim, axis, keepdims), x.shape))
 
-reshape = Op("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape), linear=True, vjp=(
-    lambda xp, g, out, x, *, shape: g.reshape(x.shape),))
+reshape = linear("reshape", "reshape", lambda xp, x, *, shape: x.reshape(shape),
+    lambda xp, g, out, x, *, shape: g.reshape(x.shape))
 
-transpose = Op("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes), linear=True, vjp=(
-    lambda xp, g, out, x, *, axes: g.transpose(_inverse_permutation(axes)),))
+transpose = linear("transpose", "transpose", lambda xp, x, *, axes: x.transpose(axes),
+    lambda xp, g, out, x, *, axes: g.transpose(_inverse_permutation(axes)))
 
-getitem = Op("getitem", "x[index]", lambda xp, x, *, index: x[index], linear=True, vjp=(
-    lambda xp, g, out, x, *, index: xp.scatter_add(g, x.shape, index),))
+getitem = linear("getitem", "x[index]", lambda xp, x, *, index: x[index],
+    lambda xp, g, out, x, *, index: xp.scatter_add(g, x.shape, index))
 
 # getitem's transpose: reverse mode of x[index] scatters g back; reverse mode of that gathers again
-scatter_add = Op("scatter_add", "zeros[index] += x", _scatter_add, linear=True, vjp=(
-    lambda xp, g, out, x, *, shape, index: g[index],))
+scatter_add = linear("scatter_add", "zeros[index] += x", _scatter_add,
+    lambda xp, g, out, x, *, shape, index: g[index])
 
-concatenate = Op("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: np.concatenate(xs, axis=axis),
-                 linear=True, variadic=True, vjp=(_concatenate_vjp,))
+concatenate = linear("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: np.concatenate(xs, axis=axis),
+    for_each_input(_concatenate_vjp))
 
-stack = Op("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
-           linear=True, variadic=True, vjp=(lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)],))
+stack = linear("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
+    for_each_input(lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)]))
 
 
 # ---- the rest: reverse and forward rule side by side ----------------------------------------
 
-matmul = Op("@", "a @ b", lambda xp, a, b: a @ b, vjp=(_matmul_vjp_a, _matmul_vjp_b), jvp=_matmul_jvp)
+matmul = primitive("@", "a @ b", lambda xp, a, b: a @ b, (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp)
 
-max = Op("max", "max x", lambda xp, x, *, axis, keepdims: x.max(axis=axis, keepdims=keepdims),  # noqa: A001
-         vjp=(_extremum_vjp,), jvp=_extremum_jvp)
+max = primitive("max", "max x", lambda xp, x, *, axis, keepdims: x.max(axis=axis, keepdims=keepdims),  # noqa: A001
+    (_extremum_vjp,), _extremum_jvp)
 
-min = Op("min", "min x", lambda xp, x, *, axis, keepdims: x.min(axis=axis, keepdims=keepdims),  # noqa: A001
-         vjp=(_extremum_vjp,), jvp=_extremum_jvp)
 
-softmax = Op("softmax", "eˣ / Σ eˣ", _softmax,
-    vjp=(lambda xp, g, out, x, *, axis: _softmax_jacobian_times(g, out, axis),),
-    jvp=lambda xp, ts, out, x, *, axis: _softmax_jacobian_times(ts[0], out, axis))
+softmax = primitive("softmax", "eˣ / Σ eˣ", _softmax,
+    (lambda xp, g, out, x, *, axis: _softmax_jacobian_times(g, out, axis),),
+    lambda xp, ts, out, x, *, axis: _softmax_jacobian_times(ts[0], out, axis))
 
 # log_softmax's Jacobian I - 1 sᵀ is not: reverse applies its transpose, forward the Jacobian itself
-log_softmax = Op("log_softmax", "x - log Σ eˣ", _log_softmax, vjp=(
-    lambda xp, g, out, x, *, axis: g - xp.exp(out) * g.sum(axis=axis, keepdims=True),),
-    jvp=lambda xp, ts, out, x, *, axis: ts[0] - (xp.exp(out) * ts[0]).sum(axis=axis, keepdims=True))
+log_softmax = primitive("log_softmax", "x - log Σ eˣ", _log_softmax,
+    (lambda xp, g, out, x, *, axis: g - xp.exp(out) * g.sum(axis=axis, keepdims=True),),
+    lambda xp, ts, out, x, *, axis: ts[0] - (xp.exp(out) * ts[0]).sum(axis=axis, keepdims=True))

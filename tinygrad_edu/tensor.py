@@ -8,11 +8,12 @@ from typing import Sequence
 import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
-from . import array_math, ops
-from .autograd import _NO_ATTRS, _Modes, apply, backward, next_serial
+from . import ops
+from .autograd import Node, apply, backward, enable_grad, new_node, next_serial
+from .xp import arrays, recorded, sum_to
 
 
-class Tensor:
+class Tensor(Node):
     """An n-dimensional array in a computation graph.
 
     >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -23,17 +24,20 @@ class Tensor:
     array([[ 0.19661193, -0.19661193],
            [ 0.19661193, -0.19661193]], dtype=float32)
 
-    dtype follows PyTorch: Python floats and lists of them become float32, NumPy arrays keep their
-    dtype, integers stay integers (and cannot require a gradient). `data` is the NumPy array
-    itself, not a copy. `grad` is None until `backward()` reaches this tensor, then an array of the
-    tensor's shape and dtype; a leaf's grad accumulates across calls (`zero_grad()` clears it).
+    The fields are `Node`'s, as on `Value`. dtype follows PyTorch: Python floats and lists of them
+    become float32, NumPy arrays keep their dtype, integers stay integers (and cannot require a
+    gradient). `data` is the NumPy array itself, not a copy. `grad` is None until `backward()`
+    reaches this tensor, then an array of the tensor's shape and dtype; a leaf's grad accumulates
+    across calls (`zero_grad()` sets it back to None).
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent", "serial")
-    xp = array_math          # the functions the rules in ops.py compute with (NumPy's)
+    __slots__ = ()
+    xp = arrays              # the functions the rules in ops.py compute with (NumPy's)
+    no_grad_yet = None       # `grad` before any backward and after zero_grad()
+    as_data = staticmethod(np.asarray)   # what a Tensor holds
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
 
-    def __init__(self, data, requires_grad: bool = False, dtype=None, label: str = ""):
+    def __init__(self, data, requires_grad: bool = False, label: str = "", *, dtype=None):
         self.data = _as_array(data, dtype)
         if requires_grad and self.data.dtype.kind != "f":
             raise TypeError(
@@ -46,47 +50,6 @@ class Tensor:
         self.group = None
         self.serial = next_serial()   # its place in the order nodes are made (autograd.topological_order)
         self.tangent = None   # forward mode: an array of this tensor's shape (see functional.jvp)
-
-    @staticmethod
-    def _from_op(data) -> Tensor:
-        t = Tensor.__new__(Tensor)
-        t.data = data if type(data) is np.ndarray else np.asarray(data)   # NumPy returns 0-d results as scalars
-        t.grad = None
-        t.requires_grad = False
-        t.label = ""
-        t.op = None
-        t.inputs = ()
-        t.attrs = _NO_ATTRS
-        t.group = _Modes.group
-        t.tangent = None
-        t.serial = next_serial()
-        return t
-
-    def _accumulate(self, g, shared: bool = False) -> None:
-        if isinstance(g, Tensor):             # backward(create_graph=True): the gradient is a graph node
-            g = sum_to(g, self.shape)
-            self.grad = g if self.grad is None else g + self.grad
-            return
-        # a gradient has its tensor's shape (broadcasting undone) and dtype (float32 stays float32)
-        data = self.data
-        if type(g) is not np.ndarray:
-            g = np.asarray(g)
-        if g.shape != data.shape:
-            g = sum_to(g, data.shape)
-        if g.dtype != data.dtype:
-            g = g.astype(data.dtype)
-        if self.grad is not None:
-            self.grad = np.asarray(self.grad + g)   # NumPy gives 0-d + 0-d as a scalar, not an array
-        elif self.inputs:                     # intermediate: kept as the rule produced it
-            self.grad = g
-        elif not shared and g.base is None and g.flags.writeable:   # leaf: an array made for it alone
-            self.grad = g
-        else:                                 # shared, or a view of another gradient: copy, so it is the leaf's own
-            self.grad = g.copy()
-
-    def _set_tangent(self, t) -> None:
-        # a tangent has its tensor's shape (broadcast forward) and dtype
-        self.tangent = np.broadcast_to(np.asarray(t, dtype=self.dtype), self.shape)
 
     def backward(self, grad=None, create_graph: bool = False) -> None:
         """Fill `.grad` of every tensor this one depends on with ∂self/∂tensor (times `grad`).
@@ -115,10 +78,11 @@ class Tensor:
                 raise ValueError(f"backward(grad): grad has shape {grad.shape} but the output has shape {self.shape}; "
                                  f"they must be equal")
             grad = grad.astype(self.dtype, copy=True)    # the caller's array stays theirs
-        backward(self, Tensor(grad) if create_graph else grad, create_graph)
-
-    def zero_grad(self) -> None:
-        self.grad = None
+        if create_graph:                  # the rules run as recorded ops: every gradient is a graph
+            with enable_grad():
+                backward(self, Tensor(grad), recorded)
+        else:
+            backward(self, grad)
 
     # ---- what it is ----------------------------------------------------------------------------
     @property
@@ -155,21 +119,18 @@ class Tensor:
         extra += f", label={self.label!r}" if self.label else ""
         return f"Tensor({body}{extra})"
 
-    def _repr_mimebundle_(self, include=None, exclude=None) -> dict:   # Jupyter: the graph (draw.py)
-        from .draw import jupyter_bundle; return jupyter_bundle(self, include, exclude)  # noqa: E702
-
     # ---- elementwise arithmetic: numbers and arrays on either side -------------------------------
     def __add__(self, other): return _binary(ops.add, self, other)
     def __radd__(self, other): return _binary(ops.add, other, self)
-    def __sub__(self, other): return _binary(ops.sub, self, other)
-    def __rsub__(self, other): return _binary(ops.sub, other, self)
+    def __sub__(self, other): return _subtract(self, other)
+    def __rsub__(self, other): return _subtract(other, self)
     def __mul__(self, other): return _binary(ops.mul, self, other)
     def __rmul__(self, other): return _binary(ops.mul, other, self)
     def __truediv__(self, other): return _binary(ops.div, self, other)
     def __rtruediv__(self, other): return _binary(ops.div, other, self)
     def __pow__(self, other): return _binary(ops.pow, self, other)
     def __rpow__(self, other): return _binary(ops.pow, other, self)
-    def __neg__(self): return apply(ops.neg, self)
+    def __neg__(self): return self * -1
 
     def __matmul__(self, other): return matmul(self, other)
     def __rmatmul__(self, other): return matmul(other, self)
@@ -201,12 +162,13 @@ class Tensor:
     def __abs__(self) -> Tensor: return self.abs()
 
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
-        """min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi."""
+        """min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (a `where`: no rule of its own)."""
         if lo is None and hi is None:
             raise ValueError("clip(lo, hi): give at least one of lo and hi")
         if lo is not None and hi is not None and lo > hi:
             raise ValueError(f"clip(lo, hi): lo={lo} is greater than hi={hi}")
-        return apply(ops.clip, self, lo=lo, hi=hi)
+        inside = (self.data >= (-np.inf if lo is None else lo)) & (self.data <= (np.inf if hi is None else hi))
+        return where(inside, self, np.clip(self.data, lo, hi))
 
     def softmax(self, axis: int = -1) -> Tensor:
         """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine."""
@@ -229,7 +191,9 @@ class Tensor:
         return apply(ops.max, self, axis=self._axes("max", axis, nonempty=True), keepdims=keepdims)
 
     def min(self, axis=None, keepdims: bool = False) -> Tensor:
-        return apply(ops.min, self, axis=self._axes("min", axis, nonempty=True), keepdims=keepdims)
+        """-max(-x): no rule of its own (ties share the gradient, as for max)."""
+        axes = self._axes("min", axis, nonempty=True)
+        return -(-self).max(axes, keepdims)
 
     # ---- shapes ----------------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor:
@@ -347,20 +311,6 @@ def maximum(a, b) -> Tensor:
     return _binary(ops.maximum, a, b)
 
 
-def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
-    """Undo broadcasting: sum g over the axes that broadcasting added or stretched from 1 to `shape`.
-
-    The one place the engine handles broadcasting; no rule in ops.py has to.
-    """
-    if g.shape == shape:
-        return g
-    added = g.ndim - len(shape)
-    stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and g.shape[added + i] != 1)
-    if shape and added > 0 and g.shape[added:] == shape:   # only leading axes added (a bias): no reshape view
-        return g.sum(axis=tuple(range(added)))
-    return g.sum(axis=tuple(range(added)) + stretched, keepdims=True).reshape(shape)
-
-
 # ---- turning arguments into tensors --------------------------------------------------------------
 
 def _as_array(data, dtype) -> np.ndarray:
@@ -398,13 +348,13 @@ def _constant(x, like: Tensor | None) -> Tensor:
     """A number or array operand as a constant tensor. A Python number takes the other operand's
     dtype (float32 stays float32: `t * 0.5` is not promoted), as in NumPy and PyTorch."""
     if type(x) is np.ndarray and x.dtype.kind in "biuf":    # the common cases, checked in one step
-        return Tensor._from_op(x)
+        return new_node(Tensor, x)
     if (type(x) is float or type(x) is int) and like is not None and like.data.dtype.kind == "f":
-        return Tensor._from_op(np.asarray(x, dtype=like.data.dtype))     # = np.result_type(like, x)
+        return new_node(Tensor, np.asarray(x, dtype=like.data.dtype))     # = np.result_type(like, x)
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and like is not None:
         if not isinstance(x, numbers.Real):
             raise TypeError(f"expected a real number, got {type(x).__name__} {x!r}")
-        return Tensor._from_op(np.asarray(x, dtype=np.result_type(like.data, x)))
+        return new_node(Tensor, np.asarray(x, dtype=np.result_type(like.data, x)))
     try:
         return Tensor(x)
     except (TypeError, ValueError) as e:
@@ -426,6 +376,16 @@ def _binary(op, a, b) -> Tensor:
         return apply(op, a, b)
     except ValueError:
         _broadcast_shape(op.name, a, b)   # the usual cause: name the shapes (checked only on failure: it is slow)
+        raise
+
+
+def _subtract(a, b) -> Tensor:
+    """a - b as a + (-1)·b: no rule of its own."""
+    a, b = _tensors(a, b)
+    try:
+        return a + (-b)
+    except ValueError:
+        _broadcast_shape("-", a, b)       # name the op the user wrote, not the + it became
         raise
 
 

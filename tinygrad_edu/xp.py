@@ -1,0 +1,195 @@
+"""The `xp` namespaces the rules in `ops.py` compute with: the same rule, three kinds of number.
+
+    floats     for `Value`: NumPy's functions on Python floats
+    arrays     for `Tensor`: NumPy itself, plus getitem's transpose
+    recorded   for `Tensor.backward(create_graph=True)`: the same functions as recorded Tensor ops,
+               so every gradient the rules compute is itself a graph that can be differentiated
+
+Each namespace also says how a gradient reaches an input (`sum_to`: undo broadcasting, keep the
+input's dtype; `add`: accumulate; `own`: the array a leaf may keep) and how a tangent fits its
+output (`fit_tangent`):
+the engine's walk and `apply` call these, so no rule in ops.py knows about shapes.
+"""
+
+from __future__ import annotations
+
+import operator
+
+import numpy as np
+
+from . import ops
+from .autograd import apply
+
+
+class floats:
+    """NumPy's functions, for Python floats: a `Value` holds a plain float (fast, readable) while
+    every number it computes is the number NumPy computes, so a `Value` and a 0-d `Tensor` agree to
+    the last bit, and log(0), exp(1000), sqrt(-1) give -inf, inf, nan with NumPy's warning
+    instead of a `math` domain error."""
+
+    records = False       # the rules get the nodes' data, not the nodes
+
+    def _on_floats(ufunc):
+        def f(*args: float) -> float:
+            return float(ufunc(*args))
+        f.__name__ = f.__qualname__ = ufunc.__name__
+        return staticmethod(f)
+
+    exp, log, sqrt, tanh = _on_floats(np.exp), _on_floats(np.log), _on_floats(np.sqrt), _on_floats(np.tanh)
+    power, sign, abs = _on_floats(np.power), _on_floats(np.sign), _on_floats(np.abs)  # noqa: A003
+
+    @staticmethod
+    def divide(a: float, b: float) -> float:
+        try:
+            return a / b
+        except ZeroDivisionError:             # x/0: ±inf or nan, with NumPy's warning
+            return float(np.divide(np.float64(a), b))
+
+    @staticmethod
+    def where(cond: bool, a: float, b: float) -> float:
+        return a if cond else b
+
+    @staticmethod
+    def maximum(a: float, b: float) -> float:
+        return a if (a >= b or a != a) else float(b)    # nan propagates, as in np.maximum
+
+    sum_to = None                             # a number's gradient is a number: nothing to undo
+    add = staticmethod(operator.add)          # (a C function: this runs for every node reached twice)
+
+    @staticmethod
+    def own(g: float, passed: float) -> float:
+        return g                              # floats are immutable: nothing to copy
+
+    @staticmethod
+    def fit_tangent(t, out: float) -> float:
+        return float(t)
+
+
+class arrays:
+    """NumPy, for `Tensor`."""
+
+    records = False
+    exp, log, sqrt, tanh, power, sign, abs = np.exp, np.log, np.sqrt, np.tanh, np.power, np.sign, np.abs  # noqa: A003
+    divide, where, maximum = np.divide, np.where, np.maximum
+
+    @staticmethod
+    def swapaxes(x, a: int, b: int):
+        return x.swapaxes(a, b)               # the array's method: np.swapaxes wraps it in ~1 µs of Python
+
+    @staticmethod
+    def broadcast_to(g, shape: tuple):
+        # a new array: np.broadcast_to's read-only view costs more to make than a small copy, and
+        # every rule downstream reads it whole anyway
+        out = np.empty(shape, dtype=g.dtype)
+        out[...] = g
+        return out
+
+    @staticmethod
+    def scatter_add(g, shape: tuple, index):
+        return ops.scatter_add.forward(None, g, shape=shape, index=index)
+
+    @staticmethod
+    def sum_to(g, x: np.ndarray) -> np.ndarray:
+        """g with broadcasting undone (summed to x's shape), in x's dtype (float32 stays float32)."""
+        if type(g) is not np.ndarray:
+            g = np.asarray(g)                 # NumPy gives 0-d results as scalars
+        if g.shape != x.shape:
+            g = sum_to(g, x.shape)
+        return g if g.dtype == x.dtype else g.astype(x.dtype)
+
+    @staticmethod
+    def own(g: np.ndarray, passed: np.ndarray) -> np.ndarray:
+        """g as a leaf's own array: a copy when it is the gradient passed through unchanged, or a
+        view of another array (an optimizer may update a leaf's gradient in place)."""
+        return g if g is not passed and g.base is None and g.flags.writeable else g.copy()
+
+    @staticmethod
+    def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        total = a + b
+        return total if type(total) is np.ndarray else np.asarray(total)   # 0-d + 0-d is a scalar in NumPy
+
+    @staticmethod
+    def fit_tangent(t, out: np.ndarray) -> np.ndarray:
+        return np.broadcast_to(np.asarray(t, dtype=out.dtype), out.shape)
+
+
+class recorded:
+    """The rules' functions as recorded Tensor ops (the rules get the nodes themselves), for
+    `backward(create_graph=True)`. Only Tensors use it: a `Value` has no create_graph."""
+
+    records = True
+
+    exp = staticmethod(lambda x: x.exp())
+    log = staticmethod(lambda x: x.log())
+    sqrt = staticmethod(lambda x: x.sqrt())
+    tanh = staticmethod(lambda x: x.tanh())
+    abs = staticmethod(lambda x: x.abs())  # noqa: A003
+    power = staticmethod(lambda a, b: a ** b)
+    divide = staticmethod(lambda a, b: a / b)
+
+    @staticmethod
+    def sign(x):
+        # piecewise constant: its derivative is zero wherever it exists, so a constant is exact
+        return x._constant(np.sign(x.data))
+
+    @staticmethod
+    def where(cond, a, b):
+        node = next(v for v in (cond, a, b) if hasattr(v, "inputs"))
+        cond, a, b = (v if hasattr(v, "inputs") else node._constant(v) for v in (cond, a, b))
+        return apply(ops.where, cond, a, b)
+
+    @staticmethod
+    def maximum(a, b):
+        node = a if hasattr(a, "inputs") else b
+        return apply(ops.maximum, *(v if hasattr(v, "inputs") else node._constant(v) for v in (a, b)))
+
+    @staticmethod
+    def swapaxes(x, a: int, b: int):
+        axes = list(range(x.ndim))
+        axes[a], axes[b] = axes[b], axes[a]
+        return apply(ops.transpose, x, axes=tuple(axes))
+
+    @staticmethod
+    def broadcast_to(x, shape: tuple):
+        # adding zeros broadcasts x; the walk's sum_to brings the gradient back to x's shape
+        return x + x._constant(np.zeros(shape, dtype=x.dtype))
+
+    @staticmethod
+    def scatter_add(g, shape: tuple, index):
+        return apply(ops.scatter_add, g, shape=shape, index=index)
+
+    @staticmethod
+    def sum_to(g, x):
+        """The recorded gradient g summed to x's shape, as recorded ops (so it stays differentiable)."""
+        if not hasattr(g, "inputs"):
+            g = x._constant(np.asarray(g, dtype=x.dtype))
+        if g.shape == x.shape:
+            return g
+        added = g.ndim - x.ndim
+        stretched = tuple(added + i for i, n in enumerate(x.shape) if n == 1 and g.shape[added + i] != 1)
+        summed = apply(ops.sum, g, axis=tuple(range(added)) + stretched, keepdims=True)
+        return apply(ops.reshape, summed, shape=x.shape)
+
+    @staticmethod
+    def own(g, passed):
+        return g                              # a recorded gradient is a node: never updated in place
+
+    add = staticmethod(lambda a, b: a + b)
+
+    fit_tangent = arrays.fit_tangent
+
+
+def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
+    """Undo broadcasting: sum g over the axes that broadcasting added or stretched from 1 to `shape`.
+
+    The one place the engine handles broadcasting; no rule in ops.py has to.
+    """
+    if g.shape == shape:
+        return g
+    added = g.ndim - len(shape)
+    if added < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[added:])):
+        raise ValueError(f"sum_to: a gradient of shape {g.shape} does not broadcast from shape {shape}")
+    stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and g.shape[added + i] != 1)
+    if shape and added > 0 and g.shape[added:] == shape:   # only leading axes added (a bias): no reshape view
+        return g.sum(axis=tuple(range(added)))
+    return g.sum(axis=tuple(range(added)) + stretched, keepdims=True).reshape(shape)

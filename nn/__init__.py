@@ -19,6 +19,7 @@
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
     manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
     to_torch.py      model.to_torch(): the same network as a torch.nn.Sequential, for those who outgrow this
+    estimators.py    MLPClassifier, MLPRegressor: scikit-learn's estimators, trained by Sequential.fit
     scalar.py        micrograd's Neuron, Layer, MLP over scalar Values (its lecture and demo run unchanged)
     cli/             the `tinygrad-edu` command: train, graph, check
 
@@ -43,3 +44,4 @@ from . import datasets, metrics, plot, preprocessing, utils  # data, scores and 
 from .utils import to_categorical
 from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff (issue 7)
 from . import scalar  # micrograd's Neuron / Layer / MLP over scalar Values (issue 17)
+from .estimators import MLPClassifier, MLPRegressor  # scikit-learn's estimators on this engine (issue 17)

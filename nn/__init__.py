@@ -15,7 +15,8 @@
     datasets.py      load_iris (shipped), make_moons/circles/xor/spirals, load_mnist, load_csv
     preprocessing.py train_test_split, StandardScaler
     utils.py         to_categorical
-    metrics.py       accuracy, confusion_matrix, classification_report
+    metrics.py       accuracy, confusion_matrix, classification_report; scikit-learn's accuracy_score,
+                     precision_recall_fscore_support, ConfusionMatrixDisplay, plot_confusion_matrix
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
     manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
     to_torch.py      model.to_torch(): the same network as a torch.nn.Sequential, for those who outgrow this

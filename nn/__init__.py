@@ -15,10 +15,13 @@
     datasets.py      load_iris (shipped), make_moons/circles/xor/spirals, load_mnist, load_csv
     preprocessing.py train_test_split, StandardScaler
     utils.py         to_categorical
-    metrics.py       accuracy, confusion_matrix, classification_report
+    metrics.py       accuracy, confusion_matrix, classification_report; scikit-learn's accuracy_score,
+                     precision_recall_fscore_support, ConfusionMatrixDisplay, plot_confusion_matrix
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
     manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
     to_torch.py      model.to_torch(): the same network as a torch.nn.Sequential, for those who outgrow this
+    estimators.py    MLPClassifier, MLPRegressor: scikit-learn's estimators, trained by Sequential.fit
+    scalar.py        micrograd's Neuron, Layer, MLP over scalar Values (its lecture and demo run unchanged)
     cli/             the `tinygrad-edu` command: train, graph, check
 
 >>> import nn
@@ -41,3 +44,5 @@ from .seed import manual_seed
 from . import datasets, metrics, plot, preprocessing, utils  # data, scores and pictures (issue 6, items 5-6)
 from .utils import to_categorical
 from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff (issue 7)
+from . import scalar  # micrograd's Neuron / Layer / MLP over scalar Values (issue 17)
+from .estimators import MLPClassifier, MLPRegressor  # scikit-learn's estimators on this engine (issue 17)

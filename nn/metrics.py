@@ -204,3 +204,182 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Sequence[Any] | N
         else:
             text += row_fmt.format(heading, pr, rc, f, s, width=width, digits=digits)
     return text
+
+
+# ---- scikit-learn's names: accuracy_score, precision_recall_fscore_support, the confusion-matrix picture
+# (issue 17: the handout's `from sklearn.metrics import ...` lines work with `nn.metrics` in their place)
+
+def accuracy_score(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight: Any = None) -> float:
+    """scikit-learn's name for `accuracy`: mean(ŷ == y); normalize=False gives the count of hits.
+
+    >>> accuracy_score(["cat", "dog", "dog"], ["cat", "dog", "cat"])
+    0.6666666666666666
+    >>> accuracy_score([1, 0, 1, 1], [1, 0, 0, 1], normalize=False)
+    3.0
+    """
+    t, p = _pair(y_true, y_pred)
+    hits = (t == p).astype(np.float64)
+    weights = np.ones_like(hits) if sample_weight is None else np.asarray(sample_weight, dtype=np.float64)
+    if weights.shape != hits.shape:
+        raise ValueError(f"accuracy_score: sample_weight has shape {weights.shape}, expected ({len(hits)},), "
+                         "one weight per sample")
+    return float(np.average(hits, weights=weights)) if normalize else float(hits @ weights)
+
+
+AVERAGES = (None, "binary", "micro", "macro", "weighted")
+
+
+def precision_recall_fscore_support(y_true: Any, y_pred: Any, *, beta: float = 1.0,
+                                    labels: Sequence[Any] | None = None, pos_label: Any = 1,
+                                    average: str | None = None, zero_division: str | float = "warn"):
+    """(precision, recall, F-beta, support) per class, or averaged over the classes (scikit-learn's).
+
+    precision = TP / (TP + FP), recall = TP / (TP + FN), F_β = (1 + β²)·TP / ((1 + β²)·TP + β²·FN + FP),
+    support = the number of true samples of the class. ``average``: None (one value per class, in
+    the order of ``labels``, default the sorted classes present), 'binary' (the ``pos_label`` class
+    only), 'micro' (TP, FP, FN summed over classes first), 'macro' (the mean over classes) or
+    'weighted' (the mean weighted by support); averaged, support is None, as in scikit-learn.
+
+    >>> p, r, f, s = precision_recall_fscore_support([0, 0, 1, 1], [0, 1, 1, 1])
+    >>> p.round(3).tolist(), r.tolist(), f.round(3).tolist(), s.tolist()
+    ([1.0, 0.667], [0.5, 1.0], [0.667, 0.8], [2, 2])
+    >>> precision_recall_fscore_support([0, 0, 1, 1], [0, 1, 1, 1], average="binary")[:3]
+    (0.6666666666666666, 1.0, 0.8)
+    """
+    if average not in AVERAGES:
+        raise ValueError(f"precision_recall_fscore_support: average must be one of "
+                         f"{', '.join(map(repr, AVERAGES))}, got {average!r}")
+    if not (isinstance(beta, (int, float)) and beta >= 0):
+        raise ValueError(f"precision_recall_fscore_support: beta must be a number >= 0, got {beta!r}")
+    t, p = _pair(y_true, y_pred)
+    present = np.union1d(t, p)
+    if average == "binary":
+        if len(present) > 2:
+            raise ValueError(f"Target is multiclass ({len(present)} classes: {present.tolist()}) but "
+                             "average='binary'; choose average=None, 'micro', 'macro' or 'weighted'")
+        if pos_label not in present.tolist() and len(present) == 2:
+            raise ValueError(f"pos_label={pos_label!r} is not a valid label: it should be one of {present.tolist()}")
+        labels = [pos_label]
+    classes = np.asarray(list(labels)) if labels is not None else present
+    tp = np.array([np.sum((t == c) & (p == c)) for c in classes.tolist()], dtype=np.float64)
+    predicted = np.array([np.sum(p == c) for c in classes.tolist()], dtype=np.float64)
+    support = np.array([np.sum(t == c) for c in classes.tolist()], dtype=np.int64)
+    true = support.astype(np.float64)
+    if average == "micro":     # pool the counts first: one "class" made of all of them
+        tp, predicted, true = tp.sum(keepdims=True), predicted.sum(keepdims=True), true.sum(keepdims=True)
+    precision = _divide(tp, predicted, "Precision", zero_division)
+    recall = _divide(tp, true, "Recall", zero_division)
+    b2 = beta * beta
+    # (1+β²)·TP / (β²·(TP+FN) + (TP+FP)): the same as (1+β²)PR / (β²P + R), and scikit-learn's form
+    fbeta = _divide((1 + b2) * tp, b2 * true + predicted, "F-score", zero_division)
+    if average is None:
+        return precision, recall, fbeta, support
+    if average == "weighted":
+        if support.sum() == 0:
+            fill = 0.0 if zero_division == "warn" else float(zero_division)
+            return fill, fill, fill, None
+        weights = support
+    else:
+        weights = None
+    return (float(np.average(precision, weights=weights)), float(np.average(recall, weights=weights)),
+            float(np.average(fbeta, weights=weights)), None)
+
+
+class ConfusionMatrixDisplay:
+    """scikit-learn's picture of a confusion matrix: a heat map, rows true classes, columns predicted.
+
+    >>> disp = ConfusionMatrixDisplay.from_predictions(["cat", "dog", "dog"], ["cat", "dog", "cat"])
+    >>> disp.confusion_matrix.tolist(), disp.display_labels.tolist()
+    ([[1, 0], [1, 1]], ['cat', 'dog'])
+    >>> disp.ax_.get_xlabel(), disp.ax_.get_ylabel()
+    ('Predicted label', 'True label')
+
+    After `plot()` (which the `from_...` constructors call): `figure_`, `ax_`, `im_` (the image),
+    `text_` (a (k, k) array of the numbers' Text objects, None without values) and `colorbar`.
+    matplotlib is imported only when a picture is drawn.
+    """
+
+    def __init__(self, confusion_matrix: Any, *, display_labels: Sequence[Any] | None = None):
+        cm = np.asarray(confusion_matrix)
+        if cm.ndim != 2 or cm.shape[0] != cm.shape[1]:
+            raise ValueError(f"ConfusionMatrixDisplay: confusion_matrix must be square (k, k), got shape {cm.shape}; "
+                             "make one with nn.metrics.confusion_matrix(y_true, y_pred)")
+        if display_labels is not None and len(display_labels) != len(cm):
+            raise ValueError(f"ConfusionMatrixDisplay: {len(display_labels)} display_labels for a "
+                             f"{len(cm)}x{len(cm)} matrix; give one label per class")
+        self.confusion_matrix = cm
+        self.display_labels = None if display_labels is None else np.asarray(display_labels)
+
+    def plot(self, *, include_values: bool = True, cmap: Any = "viridis", xticks_rotation: Any = "horizontal",
+             values_format: str | None = None, ax: Any = None, colorbar: bool = True,
+             im_kw: dict | None = None, text_kw: dict | None = None) -> ConfusionMatrixDisplay:
+        """Draw into `ax` (a new figure without one); returns self, as scikit-learn's does."""
+        from .plot import _pyplot          # matplotlib, loaded only by those who draw
+        plt = _pyplot()
+        if ax is None:
+            fig, ax = plt.subplots()
+        else:
+            fig = ax.figure
+        cm, k = self.confusion_matrix, len(self.confusion_matrix)
+        self.im_ = ax.imshow(cm, interpolation="nearest", cmap=cmap, **(im_kw or {}))
+        self.text_ = None
+        # each number in the colour of the map's other end, so it stands out from its cell (scikit-learn's rule)
+        low, high = self.im_.cmap(0), self.im_.cmap(1.0)
+        if include_values:
+            self.text_ = np.empty((k, k), dtype=object)
+            middle = (cm.max() + cm.min()) / 2.0
+            for i in range(k):
+                for j in range(k):
+                    self.text_[i, j] = ax.text(j, i, _cell_text(cm[i, j], cm.dtype, values_format), ha="center",
+                                               va="center", color=high if cm[i, j] < middle else low,
+                                               **(text_kw or {}))
+        labels = np.arange(k) if self.display_labels is None else self.display_labels
+        self.colorbar = fig.colorbar(self.im_, ax=ax) if colorbar else None
+        ax.set(xticks=np.arange(k), yticks=np.arange(k), xticklabels=[str(c) for c in labels],
+               yticklabels=[str(c) for c in labels], ylabel="True label", xlabel="Predicted label")
+        ax.set_ylim((k - 0.5, -0.5))       # first class at the top, as a matrix is read
+        plt.setp(ax.get_xticklabels(), rotation=xticks_rotation)
+        self.figure_, self.ax_ = fig, ax
+        return self
+
+    @classmethod
+    def from_predictions(cls, y_true: Any, y_pred: Any, *, labels: Sequence[Any] | None = None,
+                         normalize: str | None = None, display_labels: Sequence[Any] | None = None,
+                         **plot_kw) -> ConfusionMatrixDisplay:
+        """The matrix of (y_true, y_pred), drawn. y_pred may be labels, or probabilities (argmax)."""
+        t, p = _pair(y_true, y_pred)
+        classes = np.asarray(list(labels)) if labels is not None else np.union1d(t, p)
+        cm = confusion_matrix(t, p, labels=classes, normalize=normalize)
+        shown = display_labels if display_labels is not None else classes
+        return cls(cm, display_labels=shown).plot(**plot_kw)
+
+    @classmethod
+    def from_estimator(cls, estimator: Any, X: Any, y: Any, **kw) -> ConfusionMatrixDisplay:
+        """The matrix of (y, estimator.predict(X)), drawn: an MLPClassifier, or a Sequential (its
+        predicted probabilities count as their most probable class)."""
+        if not callable(getattr(estimator, "predict", None)):
+            raise TypeError(f"ConfusionMatrixDisplay.from_estimator: estimator must have a predict method, "
+                            f"got {type(estimator).__name__}; for labels already predicted use from_predictions")
+        return cls.from_predictions(y, estimator.predict(X), **kw)
+
+
+def _cell_text(value: Any, dtype: np.dtype, values_format: str | None) -> str:
+    if values_format is not None:
+        return format(value, values_format)
+    # scikit-learn's choice: the shorter of ".2g" and, for counts, "d" (so 1234 is not "1.2e+03")
+    text = format(value, ".2g")
+    if dtype.kind != "f":
+        whole = format(value, "d")
+        text = whole if len(whole) < len(text) else text
+    return text
+
+
+def plot_confusion_matrix(estimator: Any, X: Any, y_true: Any, **kw) -> ConfusionMatrixDisplay:
+    """The handout's `plot_confusion_matrix(mlp, X_test, Y_test)`: ConfusionMatrixDisplay.from_estimator.
+
+    scikit-learn removed this function in version 1.2; here it stays, for the handouts that use it.
+    """
+    return ConfusionMatrixDisplay.from_estimator(estimator, X, y_true, **kw)
+
+
+__all__ += ["accuracy_score", "precision_recall_fscore_support", "ConfusionMatrixDisplay", "plot_confusion_matrix"]

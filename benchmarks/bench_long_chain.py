@@ -12,8 +12,9 @@ import tracemalloc
 
 import numpy as np
 
-from common import Result, collector_paused, try_import
-from tinygrad_edu import Tensor, Value
+import tinygrad_edu
+from common import Result, paused, try_import
+from tinygrad_edu import Value
 
 
 def value_chain(n: int, Value=Value):
@@ -50,15 +51,40 @@ def bytes_per_node(build, n: int) -> float:
     return current / n
 
 
+def length(quick: bool) -> int:
+    return 10_000 if quick else 1_000_000
+
+
+def timers(engine, nn, quick: bool) -> dict:
+    """The tinygrad_edu rows on `engine` (ab.py also passes an older copy; no nn here): each call
+    times one chain, forward + backward, and returns the seconds."""
+    n = length(quick)
+    values = lambda: seconds(lambda: value_chain(n, engine.Value), lambda y: y.backward())  # noqa: E731
+    tensors = lambda: seconds(lambda: tensor_chain(n, small_tensor(engine.Tensor)), lambda y: y.sum().backward())  # noqa: E731
+    return {"tinygrad_edu Value": values, "tinygrad_edu Value, collector paused": paused(values),
+            "tinygrad_edu Tensor": tensors}
+
+
+def memory(engine, quick: bool) -> dict:
+    """Bytes per node of `engine`'s chains (at most 10⁵ nodes long), by the rows of timers()."""
+    n = min(length(quick), 100_000)
+    return {"tinygrad_edu Value": bytes_per_node(lambda k: value_chain(k, engine.Value), n),
+            "tinygrad_edu Tensor": bytes_per_node(lambda k: tensor_chain(k, small_tensor(engine.Tensor)), n)}
+
+
+def small_tensor(Tensor):
+    return lambda: Tensor(np.ones(4), requires_grad=True)
+
+
 def run(quick: bool, repeat: int) -> list[Result]:
-    n = 10_000 if quick else 1_000_000
+    n = length(quick)
     limit = sys.getrecursionlimit()
+    ours, bytes_per = timers(tinygrad_edu, None, quick), memory(tinygrad_edu, quick)
 
     scalars = Result(f"long_chain: {n:,} Value ops, forward + backward", "seconds", "tinygrad_edu Value")
-    scalars.add("tinygrad_edu Value", min(seconds(lambda: value_chain(n), lambda y: y.backward()) for _ in range(max(1, repeat // 2))),
-                bytes_per_node=bytes_per_node(value_chain, min(n, 100_000)))
-    with collector_paused():
-        scalars.add("tinygrad_edu Value, collector paused", seconds(lambda: value_chain(n), lambda y: y.backward()))
+    scalars.add("tinygrad_edu Value", min(ours["tinygrad_edu Value"]() for _ in range(max(1, repeat // 2))),
+                bytes_per_node=bytes_per["tinygrad_edu Value"])
+    scalars.add("tinygrad_edu Value, collector paused", ours["tinygrad_edu Value, collector paused"]())
     micrograd = try_import("micrograd.engine")
     if micrograd is None:
         scalars.skip("micrograd 0.1.0", "not installed (pip install micrograd==0.1.0)")
@@ -72,10 +98,7 @@ def run(quick: bool, repeat: int) -> list[Result]:
     assert sys.getrecursionlimit() == limit
 
     tensors = Result(f"long_chain: {n:,} small Tensor ops (shape (4,)), forward + backward", "seconds", "tinygrad_edu Tensor")
-    tensors.add("tinygrad_edu Tensor", seconds(lambda: tensor_chain(n, lambda: Tensor(np.ones(4), requires_grad=True)),
-                                               lambda y: y.sum().backward()),
-                bytes_per_node=bytes_per_node(lambda k: tensor_chain(k, lambda: Tensor(np.ones(4), requires_grad=True)),
-                                              min(n, 100_000)))
+    tensors.add("tinygrad_edu Tensor", ours["tinygrad_edu Tensor"](), bytes_per_node=bytes_per["tinygrad_edu Tensor"])
     torch = try_import("torch")
     if torch is None:
         tensors.skip("torch", "not installed (pip install torch==2.13.0)")

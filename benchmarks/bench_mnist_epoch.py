@@ -17,9 +17,9 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from common import Result, try_import
+import tinygrad_edu
+from common import Result, time_once, try_import
 from nn.datasets import load_mnist
-from tinygrad_edu import Tensor
 
 BATCH, LR, HIDDEN = 100, 1e-3, 64
 DATA = Path(os.environ.get("TINYGRAD_EDU_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")) / "mnist"
@@ -91,26 +91,29 @@ def numpy_epoch(model: NumpyMLP, X, Y, rng):
 
 # ---- nn, two habits --------------------------------------------------------------------------------
 
-def keras_model(weights):
+def keras_model(nn, weights):
     model = nn.Sequential([nn.Dense(HIDDEN, activation="relu", input_dim=784), nn.Dense(10, activation="softmax")])
     model.compile(optimizer=nn.Adam(learning_rate=LR), loss="categorical_crossentropy", metrics=["acc"])
     model.set_weights(weights)
     return model
 
 
-class TorchStyleMLP(nn.Module):
-    def __init__(self, weights):
-        super().__init__()
-        self.hidden, self.out = nn.Linear(784, HIDDEN), nn.Linear(HIDDEN, 10)
-        for layer, (W, b) in ((self.hidden, weights[:2]), (self.out, weights[2:])):
-            layer.weight.data[...] = W.T                         # PyTorch keeps (out, in)
-            layer.bias.data[...] = b
+def torch_style_mlp(nn, weights):
+    """PyTorch's habit: a Module subclass with a forward (defined here, so that it subclasses this `nn`'s Module)."""
+    class TorchStyleMLP(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.hidden, self.out = nn.Linear(784, HIDDEN), nn.Linear(HIDDEN, 10)
+            for layer, (W, b) in ((self.hidden, weights[:2]), (self.out, weights[2:])):
+                layer.weight.data[...] = W.T                     # PyTorch keeps (out, in)
+                layer.bias.data[...] = b
 
-    def forward(self, x):
-        return self.out(self.hidden(x).relu())
+        def forward(self, x):
+            return self.out(self.hidden(x).relu())
+    return TorchStyleMLP()
 
 
-def module_epoch(model, optimizer, loss_fn, X, y_int, rng):
+def module_epoch(Tensor, model, optimizer, loss_fn, X, y_int, rng):
     order = rng.permutation(len(X))
     for k in range(0, len(X), BATCH):
         rows = order[k:k + BATCH]
@@ -120,20 +123,42 @@ def module_epoch(model, optimizer, loss_fn, X, y_int, rng):
         optimizer.step()
 
 
-def first_batch_losses(weights, X, Y, torch) -> dict:
-    x, y = X[:BATCH], Y[:BATCH]
-    keras = keras_model(weights)
-    torch_style = TorchStyleMLP(weights)
-    losses = {
-        "NumPy by hand (float32)": float(NumpyMLP(weights).loss_and_grads(x, y)[0]),
-        "nn: compile/fit": float(keras.evaluate(x, y, verbose=0)[0]),
-        "nn: Module + optimizer loop": float(nn.CrossEntropyLoss()(torch_style(Tensor(x)), y.argmax(1)).item()),
+def nn_habits(engine, nn, weights, X, Y, rng) -> dict:
+    """The two nn competitors on `engine` and `nn` (ab.py also passes an older copy of both):
+    name -> (one epoch, the classes it predicts for images x, its loss on a batch x, y)."""
+    keras, module = keras_model(nn, weights), torch_style_mlp(nn, weights)
+    opt, loss_fn = nn.Adam(module.parameters(), lr=LR), nn.CrossEntropyLoss()
+    y_int = Y.argmax(axis=1)
+    return {
+        "nn: compile/fit": (lambda: keras.fit(X, Y, epochs=1, batch_size=BATCH, verbose=0),
+                            lambda x: keras.predict(x).argmax(1),
+                            lambda x, y: float(keras.evaluate(x, y, verbose=0)[0])),
+        "nn: Module + optimizer loop": (lambda: module_epoch(engine.Tensor, module, opt, loss_fn, X, y_int, rng),
+                                        lambda x: module(engine.Tensor(x)).data.argmax(1),
+                                        lambda x, y: float(loss_fn(module(engine.Tensor(x)), y.argmax(1)).item())),
     }
+
+
+def first_batch_losses(weights, X, Y, habits, torch) -> dict:
+    x, y = X[:BATCH], Y[:BATCH]
+    losses = {"NumPy by hand (float32)": float(NumpyMLP(weights).loss_and_grads(x, y)[0]),
+              **{who: loss(x, y) for who, (_, _, loss) in habits.items()}}
     if torch:
         net = torch_net(torch, weights)
         with torch.no_grad():
             losses["torch"] = torch.nn.functional.cross_entropy(net(torch.tensor(x)), torch.tensor(y.argmax(1))).item()
     return losses
+
+
+def timers(engine, nn, quick: bool) -> dict:
+    """The nn rows on `engine` and `nn`: each call times one epoch and returns the seconds."""
+    X, Y, _, _ = data(limit(quick))
+    habits = nn_habits(engine, nn, initial_weights(), X, Y, np.random.default_rng(1))
+    return {who: lambda epoch=epoch: time_once(epoch) for who, (epoch, _, _) in habits.items()}
+
+
+def limit(quick: bool) -> int | None:
+    return 2_000 if quick else None
 
 
 def torch_net(torch, weights):
@@ -156,14 +181,16 @@ def torch_epoch(torch, net, optimizer, X, y_int, rng):
 
 
 def run(quick: bool, repeat: int) -> list[Result]:
-    X, Y, X_test, y_test = data(2_000 if quick else None)
+    X, Y, X_test, y_test = data(limit(quick))
     y_int = Y.argmax(axis=1)
     epochs = 1 if quick else 10
     weights = initial_weights()
     torch = try_import("torch")
 
     r = Result(f"mnist_epoch: 784-64-10, Adam, batch {BATCH}, {len(X):,} images", "s per epoch", "NumPy by hand (float32)")
-    losses = first_batch_losses(weights, X, Y, torch)
+    rng = np.random.default_rng(1)
+    habits = nn_habits(tinygrad_edu, nn, weights, X, Y, rng)
+    losses = first_batch_losses(weights, X, Y, habits, torch)
     reference_loss = losses["NumPy by hand (float32)"]
     for who, loss in losses.items():   # the same work: the same loss on the same first batch
         assert abs(loss - reference_loss) < 1e-5, f"{who}: first-batch loss {loss} differs from {reference_loss}"
@@ -176,21 +203,13 @@ def run(quick: bool, repeat: int) -> list[Result]:
             times.append(time.perf_counter() - start)
         return float(np.median(times)), accuracy()
 
-    rng = np.random.default_rng(1)
     hand = NumpyMLP(weights)
     t, acc = timed_epochs(lambda: numpy_epoch(hand, X, Y, rng), lambda: float((hand.predict(X_test) == y_test).mean()))
     r.add("NumPy by hand (float32)", t, test_acc=acc, first_loss=reference_loss)
 
-    keras = keras_model(weights)
-    t, acc = timed_epochs(lambda: keras.fit(X, Y, epochs=1, batch_size=BATCH, verbose=0),
-                          lambda: float((keras.predict(X_test).argmax(1) == y_test).mean()))
-    r.add("nn: compile/fit", t, test_acc=acc, first_loss=losses["nn: compile/fit"])
-
-    module = TorchStyleMLP(weights)
-    opt, loss_fn = nn.Adam(module.parameters(), lr=LR), nn.CrossEntropyLoss()
-    t, acc = timed_epochs(lambda: module_epoch(module, opt, loss_fn, X, y_int, rng),
-                          lambda: float((module(Tensor(X_test)).data.argmax(1) == y_test).mean()))
-    r.add("nn: Module + optimizer loop", t, test_acc=acc, first_loss=losses["nn: Module + optimizer loop"])
+    for who, (epoch, predict, _) in habits.items():
+        t, acc = timed_epochs(epoch, lambda: float((predict(X_test) == y_test).mean()))
+        r.add(who, t, test_acc=acc, first_loss=losses[who])
 
     if torch is None:
         r.skip("torch", "not installed (pip install torch==2.13.0)")

@@ -11,8 +11,8 @@ import timeit
 
 import numpy as np
 
+import tinygrad_edu
 from common import Result, try_import
-from tinygrad_edu import Tensor
 
 # name: (the op on Tensors or torch tensors, the op in NumPy, its backward written out in NumPy)
 OPS = {
@@ -28,18 +28,41 @@ def micro(fn, number: int, repeat: int) -> float:
     return float(np.median(times)) / number * 1e6
 
 
-def run(quick: bool, repeat: int) -> list[Result]:
-    number = 200 if quick else 20_000
+def arrays(quick: bool):
+    """(a, b, the incoming gradient g, how many ops a timing runs)."""
     rng = np.random.default_rng(0)
-    a_np, b_np = rng.normal(size=(4, 4)).astype(np.float32), rng.normal(size=(4, 4)).astype(np.float32)
-    g_np = np.ones((4, 4), dtype=np.float32)
+    a, b = rng.normal(size=(4, 4)).astype(np.float32), rng.normal(size=(4, 4)).astype(np.float32)
+    return a, b, np.ones((4, 4), dtype=np.float32), 200 if quick else 20_000
+
+
+def engine_timers(engine, forward, a_np, b_np, g_np, number: int, repeat: int):
+    """Microseconds per op on `engine`'s Tensors: (forward + backward, forward only)."""
+    a, b = engine.Tensor(a_np, requires_grad=True), engine.Tensor(b_np, requires_grad=True)
+    return (lambda: micro(lambda: forward(a, b).backward(g_np), number, repeat),
+            lambda: micro(lambda: forward(a, b), number, repeat))
+
+
+def timers(engine, nn, quick: bool) -> dict:
+    """The tinygrad_edu rows on `engine` (ab.py also passes an older copy; no nn here): each call
+    times a tenth of run()'s ops a few times (short calls interleave finely) and returns the median
+    seconds per op."""
+    a_np, b_np, g_np, number = arrays(quick)
+    rows = {}
+    for name, (forward, _, _) in OPS.items():
+        both, forward_only = engine_timers(engine, forward, a_np, b_np, g_np, number // 10, 1)
+        rows[name] = lambda both=both: both() / 1e6
+        rows[f"{name}, forward only"] = lambda forward_only=forward_only: forward_only() / 1e6
+    return rows
+
+
+def run(quick: bool, repeat: int) -> list[Result]:
+    a_np, b_np, g_np, number = arrays(quick)
     torch = try_import("torch")
     results = []
     for name, (forward, numpy_forward, numpy_backward) in OPS.items():
         r = Result(f"op_overhead: {name} on 4×4 float32, forward + backward", "µs per op", "torch" if torch else "NumPy alone")
-        a, b = Tensor(a_np, requires_grad=True), Tensor(b_np, requires_grad=True)
-        r.add("tinygrad_edu", micro(lambda: forward(a, b).backward(g_np), number, repeat),
-              forward_only=micro(lambda: forward(a, b), number, repeat))
+        both, forward_only = engine_timers(tinygrad_edu, forward, a_np, b_np, g_np, number, repeat)
+        r.add("tinygrad_edu", both(), forward_only=forward_only())
 
         def numpy_alone():
             numpy_forward(a_np, b_np)

@@ -9,11 +9,12 @@ step, with the garbage collector on as a user has it (and, to show its share, pa
 
 from __future__ import annotations
 
+import itertools
 import time
 
 import numpy as np
 
-from common import Result, collector_paused, try_import
+from common import Result, collector_paused, paused, time_once, try_import
 from nn.datasets import make_moons
 from tinygrad_edu import Value as OurValue
 
@@ -85,10 +86,23 @@ def per_step(step, steps: int) -> tuple[float, float]:
     return float(np.median(times)), first
 
 
+def moons() -> tuple[list, list]:
+    X, y01 = make_moons(100, noise=0.1, random_state=0)
+    return X.tolist(), (2 * y01 - 1).astype(float).tolist()    # Python floats: no NumPy-scalar detours
+
+
+def timers(engine, nn, quick: bool) -> dict:
+    """The tinygrad_edu rows on `engine` (ab.py also passes an older copy; no nn here): each call
+    times one training step and returns the seconds."""
+    X, y = moons()
+    model, k = ScalarMLP(engine.Value, initial_weights()), itertools.count()
+    step = lambda: time_once(lambda: scalar_step(model, engine.Value, X, y, next(k)))  # noqa: E731
+    return {"tinygrad_edu Value": step, "tinygrad_edu Value, collector paused": paused(step)}
+
+
 def run(quick: bool, repeat: int) -> list[Result]:
     steps = 2 if quick else max(3, repeat)
-    X, y01 = make_moons(100, noise=0.1, random_state=0)
-    X, y = X.tolist(), (2 * y01 - 1).astype(float).tolist()    # Python floats: no NumPy-scalar detours
+    X, y = moons()
     weights = initial_weights()
     r = Result("scalar_moons: micrograd's demo, 100 points, MLP 2-16-16-1", "ms per step", "micrograd 0.1.0")
     ours_model = ScalarMLP(OurValue, weights)

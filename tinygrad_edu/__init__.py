@@ -25,12 +25,14 @@ from .counting import OpCount, count_ops
 from .check import GradcheckError, assert_grads_close, gradcheck, numerical_grad
 from .draw import draw_backward_steps, draw_graph
 
+draw_dot = draw_graph   # micrograd's lecture calls it draw_dot
+
 __all__ = [
     "Value", "Tensor", "concatenate", "stack", "where", "maximum", "matmul", "sum_to",
     "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "backward_step",
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
     "gradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
-    "draw_graph", "draw_backward_steps",
+    "draw_graph", "draw_backward_steps", "draw_dot",
 ]
 __version__ = "0.1.0"

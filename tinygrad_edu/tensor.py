@@ -9,7 +9,7 @@ import numpy as np
 from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import ops
-from .autograd import Node, apply, backward, enable_grad, new_node, next_serial
+from .autograd import NO_SETTINGS, Node, apply, backward, enable_grad, new_node, next_serial
 from .xp import arrays, recorded, sum_to
 
 
@@ -46,7 +46,7 @@ class Tensor(Node):
         self.grad = None
         self.requires_grad = requires_grad
         self.label = label
-        self.op, self.inputs, self.attrs = None, (), {}
+        self.op, self.inputs, self.attrs = None, (), NO_SETTINGS
         self.group = None
         self.serial = next_serial()   # its place in the order nodes are made (autograd.topological_order)
         self.tangent = None   # forward mode: an array of this tensor's shape (see functional.jvp)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numbers
 
 from . import ops
-from .autograd import Node, apply, backward, new_node, next_serial
+from .autograd import NO_SETTINGS, Node, apply, backward, new_node, next_serial
 from .xp import floats
 
 
@@ -37,7 +37,7 @@ class Value(Node):
         self.grad = 0.0
         self.requires_grad = requires_grad
         self.label = label
-        self.op, self.inputs, self.attrs, self.group, self.tangent = None, (), {}, None, None
+        self.op, self.inputs, self.attrs, self.group, self.tangent = None, (), NO_SETTINGS, None, None
         self.serial = next_serial()
 
     def backward(self, grad: float = 1.0) -> None:

@@ -36,6 +36,7 @@ class _Modes:
     counter = None          # an `OpCount` inside `count_ops()`: every rule evaluation is tallied
     group = None            # inside `group(name)`: the name every new node carries in `.group`
     watching = False        # counting or detecting anomalies: the one flag the hot path reads
+    transforms = 0          # how many of functional.py's transformations are running (nesting depth)
 
 
 class _mode(ContextDecorator):
@@ -274,7 +275,11 @@ def backward_step(nodes, xp) -> None:
             if watching:
                 _watch("backward", op, node.data, inputs, gx, f"the gradient for input {i}")
             if sum_to is not None:        # undo broadcasting (floats: a number's gradient is a number)
-                gx = sum_to(gx, x if records else x.data)
+                try:
+                    gx = sum_to(gx, x if records else x.data)
+                except (ValueError, TypeError) as e:
+                    raise type(e)(f"op '{op.name}' ({op.formula}): the gradient its reverse rule gives input {i} "
+                                  f"does not fit that input: {e}") from None
             if x.grad is None:            # a leaf keeps its own copy: an optimizer may update it in place
                 x.grad = gx if x.inputs else own(gx, g)
             else:
@@ -302,6 +307,26 @@ def backward(root: Node, grad, xp=None) -> None:
     finally:
         if collecting:
             gc.enable()
+
+
+def gradients(root: Node, wrt, grad, xp) -> list:
+    """∂L/∂w for each node w of `wrt` (None where root does not depend on it), given ∂L/∂root =
+    `grad`: returned, not stored (torch.autograd.grad). The same walk as `backward`, stopping at
+    the `wrt` nodes, and every node's `.grad` is left as it was, so the graphs of a gradient made
+    with `xp.recorded` are referred to by nothing but the result: no reference cycle.
+    """
+    order = topological_order(root, grad_only=True)
+    kept = [node.grad for node in order]
+    stop = set(wrt)                       # nodes hash by identity
+    try:
+        for node in order:
+            node.grad = None
+        root.grad = grad
+        backward_step([node for node in reversed(order) if node not in stop], xp)
+        return [w.grad for w in wrt]
+    finally:
+        for node, g in zip(order, kept):
+            node.grad = g
 
 
 # ---- watching: count_ops and detect_anomaly --------------------------------------------------

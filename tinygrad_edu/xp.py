@@ -95,7 +95,11 @@ class arrays:
             g = np.asarray(g)                 # NumPy gives 0-d results as scalars
         if g.shape != x.shape:
             g = sum_to(g, x.shape)
-        return g if g.dtype == x.dtype else g.astype(x.dtype)
+        if g.dtype == x.dtype:
+            return g
+        if g.dtype.kind not in "biuf":
+            raise TypeError(f"a gradient of dtype {g.dtype} for an input of dtype {x.dtype}; it must be real")
+        return g.astype(x.dtype)
 
     @staticmethod
     def own(g: np.ndarray, passed: np.ndarray) -> np.ndarray:
@@ -188,7 +192,8 @@ def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
         return g
     added = g.ndim - len(shape)
     if added < 0 or any(n != 1 and n != m for n, m in zip(shape, g.shape[added:])):
-        raise ValueError(f"sum_to: a gradient of shape {g.shape} does not broadcast from shape {shape}")
+        raise ValueError(f"a gradient of shape {g.shape} does not sum to the input's shape {shape} "
+                         f"(it must be that shape, or broadcast from it)")
     stretched = tuple(added + i for i, n in enumerate(shape) if n == 1 and g.shape[added + i] != 1)
     if shape and added > 0 and g.shape[added:] == shape:   # only leading axes added (a bias): no reshape view
         return g.sum(axis=tuple(range(added)))

@@ -24,6 +24,8 @@ import hashlib
 import math
 import os
 import tempfile
+import time
+import zlib
 from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -255,6 +257,14 @@ MNIST_MIRRORS: list[str] = [
 ]
 
 _IDX_IMAGES, _IDX_LABELS = 0x00000803, 0x00000801
+# MNIST's largest file (60,000 training images) holds 47,040,000 bytes of data; a header asking for
+# more than 5 times that is not MNIST, and is refused before anything is allocated
+MAX_IDX_BYTES = 256 * 2**20
+_IDX_CHUNK = 1 << 20                    # bytes decompressed at a time
+# a download must finish within this many seconds, however the server trickles (each read may
+# also wait at most MNIST_READ_TIMEOUT): the 9.9 MB training images at 20 kB/s take about 500 s
+MNIST_DOWNLOAD_SECONDS = 600.0
+MNIST_READ_TIMEOUT = 30.0
 
 
 def mnist_cache_dir() -> Path:
@@ -264,31 +274,40 @@ def mnist_cache_dir() -> Path:
     return Path(base) / "tinygrad_edu" / "mnist"
 
 
-def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
+def read_idx(path: str | os.PathLike, expected_magic: int | None = None, *,
+             max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read one IDX file of unsigned bytes (gzip-compressed when the name ends in .gz).
 
     Layout: a big-endian uint32 magic (0x00000803 for images, 0x00000801 for labels: two zero
     bytes, the type code 0x08 = uint8, the number of dimensions), one big-endian uint32 per
     dimension, then the raw bytes. Errors name the file and what was expected.
 
+    The header is read first and its shape decides how much data may follow: at most
+    `max_bytes`, and the data is decompressed in chunks into an array of exactly that size, so a
+    file that holds more (a gzip bomb: megabytes that unpack to gigabytes) is refused one chunk
+    past the header's count, having used no more memory than the header announced.
+
     >>> read_idx("t10k-labels-idx1-ubyte.gz", 0x801)[:3]  # doctest: +SKIP
     array([7, 2, 1], dtype=uint8)
     """
     path = Path(path)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                raw = f.read()
-        else:
-            raw = path.read_bytes()
-    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError; a cut-off gzip is an EOFError
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+            return _read_idx_stream(f, path, expected_magic, max_bytes)
+    # gzip.BadGzipFile is an OSError; a cut-off gzip an EOFError; damaged compressed data a zlib.error
+    except (OSError, EOFError, zlib.error) as e:
         if isinstance(e, FileNotFoundError):
             raise
         what = "not a readable gzip file" if path.suffix == ".gz" else "cannot be read"
         raise ValueError(f"{path}: {what} ({e}); delete it and download it again") from e
-    if len(raw) < 4:
-        raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header (4-byte magic number)")
-    magic = int.from_bytes(raw[:4], "big")
+
+
+def _read_idx_stream(f, path: Path, expected_magic: int | None, max_bytes: int) -> np.ndarray:
+    """The header, checked, then exactly the data it announces (see read_idx)."""
+    head = f.read(4)
+    if len(head) < 4:
+        raise ValueError(f"{path}: {len(head)} bytes, too short for an IDX header (4-byte magic number)")
+    magic = int.from_bytes(head, "big")
     zero, dtype_code, ndim = magic >> 16, (magic >> 8) & 0xFF, magic & 0xFF
     if zero != 0 or dtype_code != 0x08 or ndim == 0:
         raise ValueError(
@@ -301,20 +320,28 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
             f"{path}: magic number 0x{magic:08x} ({ndim} dimensions), expected 0x{expected_magic:08x} "
             f"for {kind.get(expected_magic, 'this file')}; were two files swapped?"
         )
-    header_len = 4 + 4 * ndim
-    if len(raw) < header_len:
-        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {header_len} bytes, file has {len(raw)}")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = f.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {4 + 4 * ndim} bytes, "
+                         f"file has {4 + len(dims)}")
+    shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
     expected = math.prod(shape)
-    got = len(raw) - header_len
-    if got != expected:
-        what = "truncated" if got < expected else "has trailing bytes"
-        raise ValueError(
-            f"{path}: {what}: the header says shape {shape} = {expected:,} bytes of data, "
-            f"the file holds {got:,}"
-        )
-    # copy: frombuffer over bytes is read-only, and Keras hands out arrays one can modify
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape).copy()
+    if expected > max_bytes:
+        raise ValueError(f"{path}: the header says shape {shape} = {expected:,} bytes of data, more than the "
+                         f"{max_bytes:,} this reader accepts (MNIST's largest file holds 47,040,000); "
+                         f"is this really an MNIST file?")
+    data = np.empty(expected, dtype=np.uint8)
+    view, got = memoryview(data), 0
+    while got < expected:
+        n = f.readinto(view[got: got + _IDX_CHUNK])
+        if not n:
+            raise ValueError(f"{path}: truncated: the header says shape {shape} = {expected:,} bytes of data, "
+                             f"the file holds {got:,}")
+        got += n
+    if f.read(1):                       # one byte past the count is enough to refuse: nothing more is read
+        raise ValueError(f"{path}: has trailing bytes: the header says shape {shape} = {expected:,} bytes of "
+                         f"data, the file holds more")
+    return data.reshape(shape)
 
 
 def _find_mnist_file(folder: Path, name: str) -> Path | None:
@@ -340,12 +367,19 @@ def _download(name: str, folder: Path, md5: str) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
         try:
             digest, received = hashlib.md5(), 0
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            deadline = time.monotonic() + MNIST_DOWNLOAD_SECONDS
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=MNIST_READ_TIMEOUT) as response:
                 announced = response.headers.get("Content-Length")
-                while chunk := response.read(1 << 16):
+                # read1: what one recv brings, so a server sending a byte a second cannot keep one
+                # read (which waits to fill its buffer) from ever reaching the deadline check
+                while chunk := response.read1(1 << 16):
                     digest.update(chunk)
                     out.write(chunk)
                     received += len(chunk)
+                    if time.monotonic() > deadline:
+                        of = f" of {int(announced):,}" if announced is not None else ""
+                        raise TimeoutError(f"stopped after {MNIST_DOWNLOAD_SECONDS:g} s with {received:,}{of} "
+                                           f"bytes received; the connection is too slow")
             if announced is not None and received < int(announced):
                 failures.append(f"{url}: the connection was cut after {received:,} of {int(announced):,} bytes")
                 continue

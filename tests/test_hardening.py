@@ -6,11 +6,15 @@ The command-line cases run the real command in a subprocess, from this checkout.
 
 from __future__ import annotations
 
+import gzip
+import http.server
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 import pytest
@@ -145,3 +149,105 @@ def test_stopping_the_command_stops_dot_too(signum, status, word, tmp_path):
     time.sleep(0.2)
     assert dot_processes(".slow.png.part") == []
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+# ---- item 3: the MNIST reader and download --------------------------------------------------------
+
+def _gzip_bomb(path: Path, header: bytes, zeros: int) -> Path:
+    """A gzip file of `header` then `zeros` zero bytes, compressed as it is written (about 1000:1)."""
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        f.write(header)
+        block = bytes(1 << 20)
+        for _ in range(zeros >> 20):
+            f.write(block)
+    return path
+
+
+def test_mnist_gzip_bomb_is_refused_with_bounded_memory(tmp_path):
+    from nn.datasets import read_idx
+
+    # the header announces 5 labels; 512 MB of zeros follow, in a file of half a megabyte
+    bomb = _gzip_bomb(tmp_path / "train-labels-idx1-ubyte.gz", (0x801).to_bytes(4, "big") + (5).to_bytes(4, "big"),
+                      512 << 20)
+    assert bomb.stat().st_size < 1 << 20
+    tracemalloc.start()
+    start = time.perf_counter()
+    try:
+        with pytest.raises(ValueError, match=r"train-labels-idx1-ubyte.gz: has trailing bytes: the header says "
+                                             r"shape \(5,\) = 5 bytes"):
+            read_idx(bomb, 0x801)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 4 << 20, f"peak {peak:,} bytes"
+    assert time.perf_counter() - start < 5
+
+
+def test_mnist_header_announcing_too_much_is_refused_before_reading(tmp_path):
+    from nn.datasets import read_idx
+
+    shape = b"".join(n.to_bytes(4, "big") for n in (2**31, 28, 28))
+    path = tmp_path / "train-images-idx3-ubyte.gz"
+    path.write_bytes(gzip.compress((0x803).to_bytes(4, "big") + shape + bytes(1000)))
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"1,683,627,180,032 bytes of data, more than the 268,435,456 this reader "
+                                             r"accepts") as info:
+            read_idx(path, 0x803)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1 << 20 and "allow_pickle" not in str(info.value)
+
+
+class _TricklingServer:
+    """Serves a 100,000-byte body one byte every 50 ms (an hour and a half in all); each request
+    stops when the client goes away or after 10 s, so nothing outlives the test."""
+
+    def __init__(self):
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Length", "100000")
+                self.end_headers()
+                stop = time.monotonic() + 10
+                try:
+                    while time.monotonic() < stop:
+                        self.wfile.write(b"\0")
+                        self.wfile.flush()
+                        time.sleep(0.05)
+                except OSError:             # the client hung up: the download gave up, as it should
+                    pass
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_mnist_download_has_a_total_deadline(tmp_path, monkeypatch):
+    from nn import datasets
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    monkeypatch.delenv("TINYGRAD_EDU_DATA", raising=False)
+    monkeypatch.setattr(datasets, "MNIST_DOWNLOAD_SECONDS", 1.0)
+    monkeypatch.setattr(datasets, "MNIST_READ_TIMEOUT", 1.0)     # each byte comes well within it
+    server = _TricklingServer()
+    monkeypatch.setattr(datasets, "MNIST_MIRRORS", [server.url])
+    start = time.perf_counter()
+    try:
+        with pytest.raises(OSError, match=r"could not download train-images-idx3-ubyte.gz(.|\n)*stopped after 1 s "
+                                          r"with \d+ of 100,000 bytes received") as info:
+            datasets.load_mnist()
+    finally:
+        server.close()
+    assert time.perf_counter() - start < 5
+    assert list((tmp_path / "cache" / "tinygrad_edu" / "mnist").iterdir()) == []    # no partial file
+    assert "allow_pickle" not in str(info.value)

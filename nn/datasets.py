@@ -695,11 +695,18 @@ def _labels(texts: list[str]) -> tuple[np.ndarray, list[str] | None]:
     if numeric and not all(x.is_integer() for x in numbers):
         return np.array(numbers, dtype=np.float64), None
     # words, or whole numbers too large for int64 (1e20 would wrap to -9223372036854775808): names;
-    # numbers sort by value, so 2 comes before 10
-    order = (lambda v: (float(v), v)) if numeric else None
+    # numbers sort by their exact value, so 2 comes before 10 and 1e20 after 9223372036854775808
+    order = (lambda v: (Decimal(v), v)) if all(_is_finite_decimal(v) for v in texts) else None
     class_names = sorted(set(texts), key=order)
     index = {c: i for i, c in enumerate(class_names)}
     return np.array([index[v] for v in texts], dtype=np.int64), class_names
+
+
+def _is_finite_decimal(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
 
 
 def _refuse_infinite(path: Path, name: str, values: list[str], lines: list[int], missing: set[str]) -> None:

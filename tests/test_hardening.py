@@ -251,3 +251,189 @@ def test_mnist_download_has_a_total_deadline(tmp_path, monkeypatch):
     assert time.perf_counter() - start < 5
     assert list((tmp_path / "cache" / "tinygrad_edu" / "mnist").iterdir()) == []    # no partial file
     assert "allow_pickle" not in str(info.value)
+
+
+# ---- item 4: load_csv --------------------------------------------------------------------------
+
+def _table(path: Path, text: str, encoding: str = "utf-8") -> Path:
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def _sorted_by_class_with_pandas_index(path: Path) -> Path:
+    """What DataFrame.to_csv writes by default: an unnamed index column 0..n-1 first; sorted by class,
+    so the index alone would give the answer away."""
+    rows = [",size,colour,kind"]
+    for i in range(40):
+        rows.append(f"{i},{[5.0, 5.1][i % 2] + 0.01 * (i % 7)},{['red', 'green'][i % 3 == 0]},{'ab'[i >= 20]}")
+    return _table(path, "\n".join(rows) + "\n")
+
+
+def test_csv_duplicate_header_is_an_error_naming_the_column(tmp_path, capsys):
+    from nn.datasets import load_csv
+
+    path = _table(tmp_path / "twice.csv", "age,weight,age,label\n1,2,3,a\n4,5,6,b\n")
+    with pytest.raises(ValueError, match=r"twice.csv: the header gives the column name 'age' to columns 1 and 3"):
+        load_csv(path, "label")
+    result = command("train", "--csv", str(path), "--target", "label", "--epochs", "1", cwd=tmp_path)
+    one_line_error(result, "'age'", "columns 1 and 3")
+
+
+def test_csv_pandas_index_is_left_out_with_a_note_and_droppable_by_name(tmp_path, capsys):
+    from nn.datasets import load_csv
+
+    path = _sorted_by_class_with_pandas_index(tmp_path / "hcv.csv")
+    table = load_csv(path, "kind")
+    assert table.feature_names == ["size", "colour_green", "colour_red"]
+    assert "left out the unnamed first column, row numbers 0..39 (a saved pandas index)" in capsys.readouterr().out
+    for name in ("", "index"):
+        assert load_csv(path, "kind", drop=[name]).feature_names == ["size", "colour_green", "colour_red"]
+        assert "pandas index" not in capsys.readouterr().out            # asked for: no note
+    result = command("train", "--csv", str(path), "--target", "kind", "--drop", "", "--epochs", "1", "--verbose",
+                     "0", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "csv: 40 samples, 3 features" in result.stdout
+    plain = _table(tmp_path / "plain.csv", "a,b\n1,x\n2,y\n")
+    with pytest.raises(ValueError, match="no unnamed column to drop"):
+        load_csv(plain, "b", drop=[""])
+    result = command("train", "--csv", str(plain), "--target", "b", "--drop", "", cwd=tmp_path)
+    one_line_error(result, "no unnamed column to drop")                  # --drop "" is not ignored
+
+
+def test_csv_labels_keep_their_exact_values(tmp_path):
+    from nn.datasets import load_csv
+
+    table = load_csv(_table(tmp_path / "big.csv", "x,y\n1,0\n2,1e20\n3,0\n4,1e20\n"), "y")
+    assert table.class_names == ["0", "1e20"] and table.y.tolist() == [0, 1, 0, 1]      # not INT64_MIN
+    table = load_csv(_table(tmp_path / "ids.csv", "x,y\n1,9223372036854775807\n2,-3\n3,2.0\n"), "y")
+    assert table.class_names is None and table.y.tolist() == [9223372036854775807, -3, 2]
+    table = load_csv(_table(tmp_path / "huge.csv", "x,y\n1,9223372036854775808\n2,10\n3,1e999999\n"), "y")
+    assert table.class_names == ["10", "9223372036854775808", "1e999999"]
+    result = command("train", "--csv", str(tmp_path / "big.csv"), "--target", "y", "--epochs", "1", "--verbose", "0",
+                     "--test-split", "0.5", "--val-split", "0", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    import json
+    assert json.loads((tmp_path / "out" / "preprocessing.json").read_text())["class_names"] == ["0", "1e20"]
+
+
+def test_csv_inf_is_reported_as_infinite_not_missing(tmp_path):
+    from nn.datasets import load_csv
+
+    path = _table(tmp_path / "inf.csv", "x,z,y\n1,2,a\n2,inf,b\n3,4,a\n5,6,b\n")
+    with pytest.raises(ValueError, match=r"inf.csv, line 3: column 'z' holds 'inf', an infinite number"):
+        load_csv(path, "y")
+    line = one_line_error(command("train", "--csv", str(path), "--target", "y", cwd=tmp_path), "infinite", "line 3")
+    assert "missing" not in line.split("NA")[0] and "nan" not in line
+
+
+def test_csv_delimiter_is_sniffed_and_can_be_given(tmp_path):
+    from nn.datasets import load_csv
+
+    path = _table(tmp_path / "semi.csv", "size;weight;kind\n" + "".join(
+        f"{i % 5},{i % 3};{i};{'ab'[i % 2]}\n" for i in range(20)))            # decimal commas, as in Europe
+    table = load_csv(path, "kind")
+    assert table.X.shape[0] == 20 and table.feature_names[-1] == "weight"
+    assert all(";" not in name for name in table.feature_names)         # split on ;, not on the decimal commas
+    result = command("train", "--csv", str(path), "--target", "kind", "--delimiter", ";", "--epochs", "1",
+                     "--verbose", "0", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    one_line_error(command("train", "--csv", str(path), "--target", "kind", "--delimiter", ",", cwd=tmp_path),
+                   "line 2", "delimiter (',')", "--delimiter")
+
+
+def test_csv_encoding_errors_name_the_file_and_the_line(tmp_path):
+    from nn.datasets import load_csv
+
+    path = _table(tmp_path / "excel.csv", "name,size,kind\nJosé,1,a\nRené,2,b\nZoë,3,a\nAnn,4,b\n", "cp1252")
+    with pytest.raises(ValueError, match=r"excel.csv, line 2: the bytes b'\\xe9' are not utf-8 text"):
+        load_csv(path, "kind")
+    one_line_error(command("train", "--csv", str(path), "--target", "kind", cwd=tmp_path), "excel.csv, line 2",
+                   "--encoding")
+    result = command("train", "--csv", str(path), "--target", "kind", "--encoding", "cp1252", "--epochs", "1",
+                     "--verbose", "0", "--out", "out", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+
+
+# ---- item 9: train refuses before any work ----------------------------------------------------------
+
+def _refused_before_training(result: subprocess.CompletedProcess, tmp_path: Path, *fragments: str) -> None:
+    one_line_error(result, *fragments)
+    assert "Epoch" not in result.stdout and "samples" not in result.stdout
+    assert not (tmp_path / "tinygrad_edu_out").exists()
+
+
+def test_target_without_csv_is_refused(tmp_path):
+    start = time.perf_counter()
+    result = command("train", "--target", "kind", cwd=tmp_path)
+    _refused_before_training(result, tmp_path, "--target", "no --csv PATH")
+    assert time.perf_counter() - start < 15
+
+
+@pytest.mark.parametrize("where", ["read-only folder", "sysfs"])
+def test_unwritable_out_is_refused_first(where, tmp_path):
+    if where == "read-only folder":
+        if os.geteuid() == 0:
+            pytest.skip("root writes into read-only folders")
+        out = tmp_path / "locked"
+        out.mkdir()
+        out.chmod(0o555)
+    else:
+        out = Path("/sys/kernel")
+        if not out.is_dir() or os.access(out, os.W_OK) and _can_write(out):
+            pytest.skip("no unwritable sysfs folder here")
+    start = time.perf_counter()
+    # MNIST with no files: the --out check must come before the data is even looked for
+    result = command("train", "--dataset", "mnist", "--data-dir", "nowhere", "--out", str(out), cwd=tmp_path)
+    _refused_before_training(result, tmp_path, f"--out {out}: cannot write there")
+    assert time.perf_counter() - start < 15
+
+
+def _can_write(folder: Path) -> bool:
+    try:
+        (folder / ".probe").write_text("")
+    except OSError:
+        return False
+    (folder / ".probe").unlink()
+    return True
+
+
+def test_a_network_too_large_for_memory_is_refused_with_its_size(tmp_path):
+    import resource
+
+    def cap_memory():          # had the command built the network, it would die here, not print its size
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    start = time.perf_counter()
+    result = subprocess.run([sys.executable, "-c", "import sys; from nn.cli import main; sys.exit(main())", "train",
+                             "--hidden", "100000000"], cwd=tmp_path, capture_output=True, text=True, timeout=60,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)}, preexec_fn=cap_memory)
+    assert time.perf_counter() - start < 20
+    one_line_error(result, "--hidden", "4-100000000-3 network has 800,000,003 parameters", "GB of memory")
+    assert "Epoch" not in result.stdout
+
+
+def _a_file(tmp: Path) -> Path:
+    (tmp / "a.gz").write_bytes(b"")
+    return tmp / "a.gz"
+
+
+def _an_empty_folder(tmp: Path) -> Path:
+    (tmp / "empty").mkdir()
+    return tmp / "empty"
+
+
+@pytest.mark.parametrize("make, fragment", [
+    (lambda tmp: tmp / "nowhere", "--data-dir nowhere: no such folder"),
+    (_a_file, "--data-dir a.gz is a file"),
+    (_an_empty_folder, "--data-dir empty: load_mnist: train-images-idx3-ubyte.gz not found"),
+])
+def test_data_dir_problems_name_the_flag(make, fragment, tmp_path):
+    folder = make(tmp_path)
+    result = command("train", "--dataset", "mnist", "--data-dir", folder.name, "--out", "out", cwd=tmp_path)
+    one_line_error(result, fragment)
+    assert "Epoch" not in result.stdout
+
+
+def test_data_dir_with_another_data_set_is_refused(tmp_path):
+    _refused_before_training(command("train", "--data-dir", "x", cwd=tmp_path), tmp_path,
+                             "--data-dir", "--dataset mnist")

@@ -437,3 +437,13 @@ def test_data_dir_problems_name_the_flag(make, fragment, tmp_path):
 def test_data_dir_with_another_data_set_is_refused(tmp_path):
     _refused_before_training(command("train", "--data-dir", "x", cwd=tmp_path), tmp_path,
                              "--data-dir", "--dataset mnist")
+
+
+def test_standard_scaler_names_an_infinite_value():
+    import numpy as np
+    from nn.preprocessing import StandardScaler
+
+    X = np.array([[1.0, 2.0], [3.0, np.inf], [5.0, np.nan]])
+    with pytest.raises(ValueError, match=r"X\[1, 1\] is inf, an infinite value"):
+        StandardScaler().fit(X)
+    assert StandardScaler().fit(X[[0, 2]]).mean_.tolist() == [3.0, 2.0]       # nan stays "missing"

@@ -5,6 +5,7 @@
     tinygrad-edu check                                   backprop by hand against autodiff
 
     train.py       the train subcommand: fit, report, write the pictures and the model
+    preflight.py   train's checks before any work: options that go together, --out, --data-dir, model size
     data.py        the data sets, split and scaled, with each one's default settings
     neuron.py      one trained neuron on one sample, as a backpropagated graph
     graph.py       the graph subcommand

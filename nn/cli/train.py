@@ -41,7 +41,11 @@ examples:
     tinygrad-edu train
     tinygrad-edu train --dataset moons --hidden 32,32 --epochs 200
     tinygrad-edu train --dataset mnist --data-dir data/mnist --epochs 3
-    tinygrad-edu train --csv patients.csv --target diagnosis --drop id"""
+    tinygrad-edu train --csv patients.csv --target diagnosis --drop id
+    tinygrad-edu train --csv hcv.csv --target Category --delimiter ";" --drop ""   (a pandas index column)
+
+Mistakes are found before any work: options that need --csv, an --out that cannot be written,
+a --data-dir that is not MNIST's folder, a network too large for this machine's memory."""
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "gaussian", "linear")
 # each loss with the output layer and the target encoding it needs

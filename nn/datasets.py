@@ -21,10 +21,14 @@ from __future__ import annotations
 import csv
 import gzip
 import hashlib
+import io
 import math
 import os
 import tempfile
+import time
+import zlib
 from collections import Counter
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -255,6 +259,14 @@ MNIST_MIRRORS: list[str] = [
 ]
 
 _IDX_IMAGES, _IDX_LABELS = 0x00000803, 0x00000801
+# MNIST's largest file (60,000 training images) holds 47,040,000 bytes of data; a header asking for
+# more than 5 times that is not MNIST, and is refused before anything is allocated
+MAX_IDX_BYTES = 256 * 2**20
+_IDX_CHUNK = 1 << 20                    # bytes decompressed at a time
+# a download must finish within this many seconds, however the server trickles (each read may
+# also wait at most MNIST_READ_TIMEOUT): the 9.9 MB training images at 20 kB/s take about 500 s
+MNIST_DOWNLOAD_SECONDS = 600.0
+MNIST_READ_TIMEOUT = 30.0
 
 
 def mnist_cache_dir() -> Path:
@@ -264,31 +276,40 @@ def mnist_cache_dir() -> Path:
     return Path(base) / "tinygrad_edu" / "mnist"
 
 
-def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.ndarray:
+def read_idx(path: str | os.PathLike, expected_magic: int | None = None, *,
+             max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
     """Read one IDX file of unsigned bytes (gzip-compressed when the name ends in .gz).
 
     Layout: a big-endian uint32 magic (0x00000803 for images, 0x00000801 for labels: two zero
     bytes, the type code 0x08 = uint8, the number of dimensions), one big-endian uint32 per
     dimension, then the raw bytes. Errors name the file and what was expected.
 
+    The header is read first and its shape decides how much data may follow: at most
+    `max_bytes`, and the data is decompressed in chunks into an array of exactly that size, so a
+    file that holds more (a gzip bomb: megabytes that unpack to gigabytes) is refused one chunk
+    past the header's count, having used no more memory than the header announced.
+
     >>> read_idx("t10k-labels-idx1-ubyte.gz", 0x801)[:3]  # doctest: +SKIP
     array([7, 2, 1], dtype=uint8)
     """
     path = Path(path)
     try:
-        if path.suffix == ".gz":
-            with gzip.open(path, "rb") as f:
-                raw = f.read()
-        else:
-            raw = path.read_bytes()
-    except (OSError, EOFError) as e:  # gzip.BadGzipFile is an OSError; a cut-off gzip is an EOFError
+        with (gzip.open(path, "rb") if path.suffix == ".gz" else open(path, "rb")) as f:
+            return _read_idx_stream(f, path, expected_magic, max_bytes)
+    # gzip.BadGzipFile is an OSError; a cut-off gzip an EOFError; damaged compressed data a zlib.error
+    except (OSError, EOFError, zlib.error) as e:
         if isinstance(e, FileNotFoundError):
             raise
         what = "not a readable gzip file" if path.suffix == ".gz" else "cannot be read"
         raise ValueError(f"{path}: {what} ({e}); delete it and download it again") from e
-    if len(raw) < 4:
-        raise ValueError(f"{path}: {len(raw)} bytes, too short for an IDX header (4-byte magic number)")
-    magic = int.from_bytes(raw[:4], "big")
+
+
+def _read_idx_stream(f, path: Path, expected_magic: int | None, max_bytes: int) -> np.ndarray:
+    """The header, checked, then exactly the data it announces (see read_idx)."""
+    head = f.read(4)
+    if len(head) < 4:
+        raise ValueError(f"{path}: {len(head)} bytes, too short for an IDX header (4-byte magic number)")
+    magic = int.from_bytes(head, "big")
     zero, dtype_code, ndim = magic >> 16, (magic >> 8) & 0xFF, magic & 0xFF
     if zero != 0 or dtype_code != 0x08 or ndim == 0:
         raise ValueError(
@@ -301,20 +322,28 @@ def read_idx(path: str | os.PathLike, expected_magic: int | None = None) -> np.n
             f"{path}: magic number 0x{magic:08x} ({ndim} dimensions), expected 0x{expected_magic:08x} "
             f"for {kind.get(expected_magic, 'this file')}; were two files swapped?"
         )
-    header_len = 4 + 4 * ndim
-    if len(raw) < header_len:
-        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {header_len} bytes, file has {len(raw)}")
-    shape = tuple(int.from_bytes(raw[4 + 4 * i: 8 + 4 * i], "big") for i in range(ndim))
+    dims = f.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise ValueError(f"{path}: truncated header: {ndim} dimensions need {4 + 4 * ndim} bytes, "
+                         f"file has {4 + len(dims)}")
+    shape = tuple(int.from_bytes(dims[4 * i: 4 * i + 4], "big") for i in range(ndim))
     expected = math.prod(shape)
-    got = len(raw) - header_len
-    if got != expected:
-        what = "truncated" if got < expected else "has trailing bytes"
-        raise ValueError(
-            f"{path}: {what}: the header says shape {shape} = {expected:,} bytes of data, "
-            f"the file holds {got:,}"
-        )
-    # copy: frombuffer over bytes is read-only, and Keras hands out arrays one can modify
-    return np.frombuffer(raw, dtype=np.uint8, offset=header_len).reshape(shape).copy()
+    if expected > max_bytes:
+        raise ValueError(f"{path}: the header says shape {shape} = {expected:,} bytes of data, more than the "
+                         f"{max_bytes:,} this reader accepts (MNIST's largest file holds 47,040,000); "
+                         f"is this really an MNIST file?")
+    data = np.empty(expected, dtype=np.uint8)
+    view, got = memoryview(data), 0
+    while got < expected:
+        n = f.readinto(view[got: got + _IDX_CHUNK])
+        if not n:
+            raise ValueError(f"{path}: truncated: the header says shape {shape} = {expected:,} bytes of data, "
+                             f"the file holds {got:,}")
+        got += n
+    if f.read(1):                       # one byte past the count is enough to refuse: nothing more is read
+        raise ValueError(f"{path}: has trailing bytes: the header says shape {shape} = {expected:,} bytes of "
+                         f"data, the file holds more")
+    return data.reshape(shape)
 
 
 def _find_mnist_file(folder: Path, name: str) -> Path | None:
@@ -340,12 +369,19 @@ def _download(name: str, folder: Path, md5: str) -> Path:
         fd, tmp_name = tempfile.mkstemp(prefix=f".{name}.", suffix=".part", dir=folder)
         try:
             digest, received = hashlib.md5(), 0
-            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=60) as response:
+            deadline = time.monotonic() + MNIST_DOWNLOAD_SECONDS
+            with os.fdopen(fd, "wb") as out, urllib.request.urlopen(url, timeout=MNIST_READ_TIMEOUT) as response:
                 announced = response.headers.get("Content-Length")
-                while chunk := response.read(1 << 16):
+                # read1: what one recv brings, so a server sending a byte a second cannot keep one
+                # read (which waits to fill its buffer) from ever reaching the deadline check
+                while chunk := response.read1(1 << 16):
                     digest.update(chunk)
                     out.write(chunk)
                     received += len(chunk)
+                    if time.monotonic() > deadline:
+                        of = f" of {int(announced):,}" if announced is not None else ""
+                        raise TimeoutError(f"stopped after {MNIST_DOWNLOAD_SECONDS:g} s with {received:,}{of} "
+                                           f"bytes received; the connection is too slow")
             if announced is not None and received < int(announced):
                 failures.append(f"{url}: the connection was cut after {received:,} of {int(announced):,} bytes")
                 continue
@@ -442,23 +478,35 @@ def _as_float(value: str) -> float | None:
         return None
 
 
-def load_csv(path: str | os.PathLike, target: str, *, delimiter: str = ",",
+CSV_DELIMITERS = ",;\t|"        # what sniffing may choose between
+_INT64 = np.iinfo(np.int64)
+
+
+def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = None,
              na_values: Iterable[str] = ("NA", "", "?", "N/A", "nan", "NaN"), drop: Sequence[str] = (),
-             verbose: bool = True) -> Bunch:
+             encoding: str = "utf-8-sig", verbose: bool = True) -> Bunch:
     """Read a table with a header row into numbers a network can learn from.
 
     - a column whose every value parses as a number stays numeric; any other column is
       categorical and becomes one 0/1 column per category, named ``column_category``;
     - values in ``na_values`` (after stripping spaces) are missing: numbers get the column's
       median, categories its most frequent value (the mode); each imputed column is reported
-      (printed when ``verbose``, always kept in ``.imputed``);
-    - the ``target`` column becomes ``y``: string labels map to 0..k-1 in sorted order
-      (``class_names[i]`` is the name of label i); numeric labels stay numbers (int64 when all
-      whole, else float64) with ``class_names`` None; rows with a missing target are dropped;
-    - columns listed in ``drop`` (an id, a name) are left out.
+      (printed when ``verbose``, always kept in ``.imputed``); an infinite number (``inf``) is
+      not missing but an error naming its line;
+    - the ``target`` column becomes ``y``: whole-number labels that fit int64 stay numbers (int64),
+      fractional numbers stay float64, both with ``class_names`` None; any other labels (words, or
+      numbers such as ``1e20`` that int64 cannot hold exactly) map to 0..k-1 in sorted order, with
+      ``class_names[i]`` the exact text of label i; rows with a missing target are dropped;
+    - columns listed in ``drop`` (an id, a name) are left out; an unnamed first column holding
+      increasing row numbers (0..n-1: a saved pandas index, or R's 1..n) is left out with a note,
+      since on a table sorted by class it gives the answer away; ``drop`` names an unnamed first
+      column as ``""`` or ``"index"``;
+    - ``delimiter`` is sniffed from the first lines (one of , ; tab |) when not given; the text is
+      decoded as ``encoding`` (UTF-8, with or without Excel's byte-order mark, by default).
 
     Returns a Bunch with ``X`` float64 (n, features), ``y``, ``feature_names``,
-    ``class_names`` and ``imputed`` ({column: (count, fill value)}).
+    ``class_names`` and ``imputed`` ({column: (count, fill value)}). Errors name the file, the line
+    and the column.
 
     >>> t = load_csv("patients.csv", target="diagnosis", drop=["id"])  # doctest: +SKIP
     load_csv: patients.csv: imputed 3 missing value(s) in 'age' with the median 41.0
@@ -468,28 +516,39 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str = ",",
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_csv: no file {str(path)!r} (looked in {Path.cwd()})")
-    with open(path, newline="", encoding="utf-8-sig") as f:  # utf-8-sig: Excel's byte-order mark
-        rows = [row for row in csv.reader(f, delimiter=delimiter) if row]
-    if not rows:
+    text = _decode(path, encoding)
+    sniffed = delimiter is None
+    if sniffed:
+        delimiter = _sniff_delimiter(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    numbered = [(reader.line_num, row) for row in reader if row]
+    if not numbered:
         raise ValueError(f"load_csv: {path} is empty; expected a header row and data rows")
-    header = [h.strip() for h in rows[0]]
-    body = rows[1:]
+    header = [h.strip() for h in numbered[0][1]]
+    lines, body = [n for n, _ in numbered[1:]], [row for _, row in numbered[1:]]
     if not body:
         raise ValueError(f"load_csv: {path} has a header but no data rows")
-    for line, row in enumerate(body, start=2):
+    _check_header(path, header)
+    for line, row in zip(lines, body):
         if len(row) != len(header):
+            how = f"sniffed as {delimiter!r}" if sniffed else f"{delimiter!r}"
             raise ValueError(
                 f"load_csv: {path}, line {line}: {len(row)} values but the header has {len(header)} "
-                f"columns ({', '.join(header)}); is the delimiter {delimiter!r} right?"
+                f"columns ({_column_list(header)}); is the delimiter ({how}) right? Choose it with "
+                f"delimiter= (tinygrad-edu train --delimiter)"
             )
-    for name in [target, *drop]:
-        if name not in header:
-            raise ValueError(
-                f"load_csv: {path} has no column {name!r}; the columns are: {', '.join(header)}"
-            )
+    if target not in header:
+        raise ValueError(f"load_csv: {path} has no column {target!r}; the columns are: {_column_list(header)}")
+    dropped = {_drop_name(path, header, name) for name in drop}
 
     missing = {v.strip() for v in na_values}
     columns = {name: [row[i].strip() for row in body] for i, name in enumerate(header)}
+    messages = []
+    if header[0] == "" and "" not in dropped and target != "" and _row_numbers(columns[""]):
+        dropped.add("")
+        messages.append(f"left out the unnamed first column, row numbers {columns[''][0]}..{columns[''][-1]} "
+                        f"(a saved pandas index): on a table sorted by class it would give the answer away; "
+                        f"to keep it, give it a name in the header")
 
     keep_rows = [v not in missing for v in columns[target]]
     dropped_rows = keep_rows.count(False)
@@ -497,27 +556,17 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str = ",",
         raise ValueError(f"load_csv: {path}: every value of the target column {target!r} is missing")
     for name in columns:
         columns[name] = [v for v, keep in zip(columns[name], keep_rows) if keep]
-    messages = []
+    lines = [line for line, keep in zip(lines, keep_rows) if keep]
     if dropped_rows:
         messages.append(f"dropped {dropped_rows} row(s) whose target {target!r} is missing")
 
-    y_raw = columns[target]
-    y_numbers = [_as_float(v) for v in y_raw]
-    if all(v is not None for v in y_numbers):
-        y = np.array(y_numbers, dtype=np.float64)
-        if np.all(y == np.round(y)):
-            y = y.astype(np.int64)
-        class_names = None
-    else:
-        class_names = sorted(set(y_raw))
-        index = {c: i for i, c in enumerate(class_names)}
-        y = np.array([index[v] for v in y_raw], dtype=np.int64)
+    y, class_names = _labels(columns[target])
 
     blocks: list[np.ndarray] = []
     feature_names: list[str] = []
     imputed: dict[str, tuple[int, Any]] = {}
     for name in header:
-        if name == target or name in drop:
+        if name == target or name in dropped:
             continue
         values = columns[name]
         present = [v for v in values if v not in missing]
@@ -528,6 +577,7 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str = ",",
             )
         numbers = [_as_float(v) for v in present]
         if all(v is not None for v in numbers):
+            _refuse_infinite(path, name, values, lines, missing)
             fill: Any = float(np.median(numbers))
             col = np.array([fill if v in missing else float(v) for v in values], dtype=np.float64)
             blocks.append(col[:, None])
@@ -559,3 +609,110 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str = ",",
         imputed=imputed,
         dropped_rows=dropped_rows,
     )
+
+
+def _decode(path: Path, encoding: str) -> str:
+    """The file's text; an error naming the line of the first byte that is not `encoding`."""
+    raw = path.read_bytes()
+    try:
+        return raw.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = raw.count(b"\n", 0, e.start) + 1
+        raise ValueError(
+            f"load_csv: {path}, line {line}: the bytes {raw[e.start:e.end]!r} are not {e.encoding} text "
+            f"({e.reason}); save the file as UTF-8 (Excel: 'CSV UTF-8'), or name its encoding with "
+            f"encoding= (tinygrad-edu train --encoding), e.g. cp1252 or latin-1"
+        ) from None
+    except LookupError:
+        raise ValueError(f"load_csv: unknown encoding {encoding!r}; e.g. utf-8, cp1252, latin-1") from None
+
+
+def _sniff_delimiter(text: str) -> str:
+    """The delimiter of the first lines (csv.Sniffer, among CSV_DELIMITERS); a comma when unclear."""
+    sample = "\n".join(text.splitlines()[:50])
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=CSV_DELIMITERS).delimiter
+    except csv.Error:                   # one column, or no pattern: the common case
+        return ","
+
+
+def _column_list(header: list[str]) -> str:
+    return ", ".join(name or "(unnamed)" for name in header)
+
+
+def _check_header(path: Path, header: list[str]) -> None:
+    """Each column findable by its name: a repeated name would shadow a column without a word."""
+    seen: dict[str, int] = {}
+    for i, name in enumerate(header, start=1):
+        if name in seen:
+            what = f"the column name {name!r}" if name else "no name (two unnamed columns)"
+            raise ValueError(f"load_csv: {path}: the header gives {what} to columns {seen[name]} and {i}; "
+                             f"give every column its own name")
+        seen[name] = i
+
+
+def _drop_name(path: Path, header: list[str], name: str) -> str:
+    """The header's name for a column `drop` lists: itself, or "" for an unnamed first column
+    asked for as "" or "index"."""
+    if name in header:
+        return name
+    if name in ("", "index") and header[0] == "":
+        return ""
+    if name == "":
+        raise ValueError(f"load_csv: {path} has no unnamed column to drop; the columns are: {_column_list(header)}")
+    raise ValueError(f"load_csv: {path} has no column {name!r}; the columns are: {_column_list(header)}")
+
+
+def _row_numbers(values: list[str]) -> bool:
+    """Strictly increasing whole numbers from 0 or 1 (pandas' 0..n-1, R's 1..n, either with rows
+    filtered out): a row index, not a measurement."""
+    numbers = [_int64_label(v) for v in values]
+    return all(n is not None for n in numbers) and all(a < b for a, b in zip(numbers, numbers[1:])) \
+        and numbers[0] in (0, 1)
+
+
+def _int64_label(text: str) -> int | None:
+    """The text's value when it is exactly a whole number int64 holds ("3", "-2", "2.0"), else None."""
+    try:
+        d = Decimal(text)
+    except InvalidOperation:
+        return None
+    # adjusted() is the exponent: checked first, so "1e999999" is not expanded into a million digits
+    if not d.is_finite() or d.adjusted() > 18 or d != d.to_integral_value():
+        return None
+    n = int(d)
+    return n if _INT64.min <= n <= _INT64.max else None
+
+
+def _labels(texts: list[str]) -> tuple[np.ndarray, list[str] | None]:
+    """(y, class_names): exact whole numbers as int64, fractional numbers as float64 (class_names None);
+    anything else as indices into the sorted distinct texts, kept exactly as written."""
+    whole = [_int64_label(v) for v in texts]
+    if all(n is not None for n in whole):
+        return np.array(whole, dtype=np.int64), None
+    numbers = [_as_float(v) for v in texts]
+    numeric = all(x is not None and math.isfinite(x) for x in numbers)
+    if numeric and not all(x.is_integer() for x in numbers):
+        return np.array(numbers, dtype=np.float64), None
+    # words, or whole numbers too large for int64 (1e20 would wrap to -9223372036854775808): names;
+    # numbers sort by their exact value, so 2 comes before 10 and 1e20 after 9223372036854775808
+    order = (lambda v: (Decimal(v), v)) if all(_is_finite_decimal(v) for v in texts) else None
+    class_names = sorted(set(texts), key=order)
+    index = {c: i for i, c in enumerate(class_names)}
+    return np.array([index[v] for v in texts], dtype=np.int64), class_names
+
+
+def _is_finite_decimal(text: str) -> bool:
+    try:
+        return Decimal(text).is_finite()
+    except InvalidOperation:
+        return False
+
+
+def _refuse_infinite(path: Path, name: str, values: list[str], lines: list[int], missing: set[str]) -> None:
+    for value, line in zip(values, lines):
+        if value not in missing and math.isinf(float(value)):
+            raise ValueError(
+                f"load_csv: {path}, line {line}: column {name!r} holds {value!r}, an infinite number; a network "
+                f"cannot learn from it: replace it with a finite value, or with NA to have it imputed"
+            )

@@ -188,6 +188,10 @@ class StandardScaler:
         if X.ndim != 2:
             raise ValueError(f"StandardScaler expects a 2-D array (samples, features), got shape {X.shape}; "
                              "reshape a single feature with X.reshape(-1, 1)")
+        if np.isinf(X).any():           # nan is missing (nanmean skips it); inf would make every statistic nan
+            row, column = np.argwhere(np.isinf(X))[0]
+            raise ValueError(f"StandardScaler: X[{row}, {column}] is {X[row, column]}, an infinite value; replace it "
+                             f"with a finite value (or nan, to mark it missing)")
         if not fitting:
             if not hasattr(self, "n_features_in_"):
                 raise RuntimeError("This StandardScaler instance is not fitted yet; call fit(X_train) "

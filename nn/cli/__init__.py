@@ -5,6 +5,7 @@
     tinygrad-edu check                                   backprop by hand against autodiff
 
     train.py       the train subcommand: fit, report, write the pictures and the model
+    preflight.py   train's checks before any work: options that go together, --out, --data-dir, model size
     data.py        the data sets, split and scaled, with each one's default settings
     neuron.py      one trained neuron on one sample, as a backpropagated graph
     graph.py       the graph subcommand
@@ -12,6 +13,8 @@
     drawing.py     a picture written to a file, or its DOT source without Graphviz
     check.py       the check subcommand, around nn.manual.compare
     options.py     argument types: what each option accepts, and the message when it does not
+    dot.py         Graphviz's dot on a deadline, killed with the command (Ctrl-C, kill, an error)
+    steps.py       backward step by step: one frame per node, and a GIF
 
 It lives in `nn`, not in the engine: `tinygrad_edu` never imports `nn`. A mistake on the command
 line (a bad argument, a missing file, an unknown column) prints one line, `tinygrad-edu: error:
@@ -21,8 +24,11 @@ line (a bad argument, a missing file, an unknown column) prints one line, `tinyg
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import signal
 import sys
+import threading
 from typing import NoReturn, Sequence
 
 from . import check, graph, train
@@ -72,10 +78,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SystemExit as e:            # --help, --version, a usage error: argparse's exit, as a status
         return e.code if isinstance(e.code, int) else 0
     try:
-        return args.run(args)
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return 130
+        with _terminate_as_interrupt():
+            return args.run(args)
+    except KeyboardInterrupt as e:
+        print(f"{PROG}: {'terminated' if isinstance(e, Terminated) else 'interrupted'}", file=sys.stderr)
+        return 143 if isinstance(e, Terminated) else 130
     except BrokenPipeError:            # `tinygrad-edu train | head`: the reader left; nothing to report
         # point stdout at /dev/null, so the interpreter's final flush does not fail a second time
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -84,6 +91,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         if os.environ.get("TINYGRAD_EDU_DEBUG"):
             raise
         return _fail(e)
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (`kill PID`), raised like Ctrl-C so that the same clean-up runs: no `dot` outlives us."""
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt():
+    """For the run of one command, SIGTERM raises Terminated instead of ending Python on the spot."""
+    if threading.current_thread() is not threading.main_thread():   # only the main thread may set handlers
+        yield
+        return
+
+    def terminate(signum, frame):
+        raise Terminated()
+
+    previous = signal.signal(signal.SIGTERM, terminate)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _fail(error: BaseException) -> int:

@@ -1,7 +1,8 @@
 """Writing a graph picture to a file, or, without Graphviz's `dot` program, its DOT source.
 
-`draw_graph` builds the DOT text in Python; only rendering it needs the `dot` program. A
-classroom machine without Graphviz still gets a file it can render later, and one line saying so.
+`draw_graph` builds the DOT text in Python; only rendering it needs the `dot` program, which
+`dot.render` runs on a deadline. A classroom machine without Graphviz still gets a file it can
+render later, and one line saying so.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable
 
-import graphviz
+from .dot import DOT_TIMEOUT, DotNotFound, render
 
 # what `dot -T` can write and a reader expects from the file's suffix; .gv/.dot are the source itself
 RENDERED = ("svg", "png", "pdf", "jpg", "jpeg", "gif")
@@ -25,13 +26,15 @@ def picture_format(path: Path) -> str:
     return fmt
 
 
-def write_drawing(draw: Callable[[str], Any], path: Path) -> tuple[Path, str | None]:
+def write_drawing(draw: Callable[[str], Any], path: Path, *, timeout: float = DOT_TIMEOUT,
+                  advice: str = "") -> tuple[Path, str | None]:
     """Render the drawing `draw(format)` returns (a graphviz.Digraph) into `path`, in the format
     of its suffix. (A function rather than a drawing: `draw_graph` sets the resolution of a raster
     format when it builds the drawing, so each format is built for itself.)
 
     Returns (the file written, a note or None). Without `dot`, writes the DOT source to the same
-    name with the suffix .gv and returns a note saying so and how to render it later.
+    name with the suffix .gv and returns a note saying so and how to render it later. When `dot`
+    takes longer than `timeout` seconds it is stopped: `dot.DotTimeout`, ending in `advice`.
     """
     fmt = picture_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -40,11 +43,10 @@ def write_drawing(draw: Callable[[str], Any], path: Path) -> tuple[Path, str | N
         path.write_text(drawing.source, encoding="utf-8")
         return path, None
     try:
-        data = drawing.pipe(format=fmt)
-    except graphviz.ExecutableNotFound:
+        render([(drawing.source, fmt, path)], timeout=timeout, advice=advice)
+    except DotNotFound:
         source = path.with_suffix(".gv")
         source.write_text(drawing.source, encoding="utf-8")
         return source, (f"Graphviz's `dot` program was not found, so {path.name} was not drawn; wrote the DOT "
                         f"source {source} instead (install Graphviz, then: dot -T{fmt} {source} -o {path})")
-    path.write_bytes(data)
     return path, None

@@ -30,8 +30,9 @@ _BINARY: dict[type, Callable[[Value, Value], Value]] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b,
 }
-MAX_LENGTH = 2000      # Python's parser recurses: a bound keeps a pasted monster from a RecursionError
+MAX_LENGTH = 2000      # Python's parser recurses (in C): a bound keeps a pasted monster from exhausting it
 MAX_LABEL = 24         # longer sub-formulas stay unlabelled, or the picture's boxes get too wide
+MAX_SNIPPET = 60       # a refused part is quoted up to this many characters
 
 
 class ExpressionError(ValueError):
@@ -83,7 +84,7 @@ def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Valu
     used = set(variables)
     # in the order the values were given, so the printed gradients follow the command line
     leaves = {name: Value(float(value), label=name) for name, value in values.items() if name in used}
-    return _Builder(leaves).visit(tree.body), leaves
+    return _build_values(tree.body, leaves), leaves
 
 
 def _refuse_first(tree: ast.Expression, text: str) -> None:
@@ -91,15 +92,21 @@ def _refuse_first(tree: ast.Expression, text: str) -> None:
     for node in _preorder(tree.body):
         reason = _refusal(node)
         if reason:
-            snippet = ast.get_source_segment(text.strip(), node) or ast.unparse(node)
+            snippet = ast.get_source_segment(text.strip(), node) or type(node).__name__
+            if len(snippet) > MAX_SNIPPET:   # the whole refused part of a long formula would hide the reason
+                snippet = snippet[:MAX_SNIPPET - 1] + "…"
             raise ExpressionError(f"refused {snippet!r}: {reason}; allowed are numbers, variables, "
                                   f"+ - * / ** and the functions {', '.join(FUNCTIONS)} of one argument")
 
 
 def _preorder(node: ast.AST):
-    yield node
-    for child in ast.iter_child_nodes(node):
-        yield from _preorder(child)
+    """Every node under `node`, parents before children, left to right; a stack, not recursion,
+    so a formula nested 2,000 deep is walked as easily as a short one."""
+    stack = [node]
+    while stack:
+        node = stack.pop()
+        yield node
+        stack.extend(reversed(list(ast.iter_child_nodes(node))))
 
 
 def _refusal(node: ast.AST) -> str | None:
@@ -128,30 +135,65 @@ def _refusal(node: ast.AST) -> str | None:
     return f"{kinds.get(type(node), type(node).__name__ + ' is')} not allowed"
 
 
-class _Builder:
-    """Turns a whitelisted tree into Values; each op's result is labelled with its source text."""
+def _build_values(tree: ast.expr, leaves: dict[str, Value]) -> Value:
+    """A whitelisted tree as Values, each op's result labelled with its source text.
 
-    def __init__(self, leaves: dict[str, Value]):
-        self.leaves = leaves
+    Children before parents, with an explicit stack instead of recursion: Python's own recursion
+    limit (1,000 frames) would stop a 340-term sum x+x+...+x, which is only 680 characters.
+    """
+    done: dict[int, Value] = {}                    # id(ast node) -> its Value
+    size: dict[int, int] = {}                      # id(ast node) -> how many ast nodes it holds
+    stack: list[tuple[ast.expr, bool]] = [(tree, False)]
+    while stack:
+        node, children_done = stack.pop()
+        children = _operands(node)
+        if not children_done and children:
+            stack.append((node, True))
+            stack.extend((child, False) for child in reversed(children))
+            continue
+        size[id(node)] = 1 + sum(size[id(child)] for child in children)
+        done[id(node)] = _value(node, [done[id(child)] for child in children], leaves, size[id(node)])
+    return done[id(tree)]
 
-    def visit(self, node: ast.AST) -> Value:
-        if isinstance(node, ast.Constant):
-            return _constant(node.value)
-        if isinstance(node, ast.Name):
-            return self.leaves[node.id]
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.operand, ast.Constant):       # -3 is the number -3, not neg(3)
-                return _constant(-node.operand.value if isinstance(node.op, ast.USub) else node.operand.value)
-            inner = self.visit(node.operand)
-            out = -inner if isinstance(node.op, ast.USub) else inner
-        elif isinstance(node, ast.BinOp):
-            out = _BINARY[type(node.op)](self.visit(node.left), self.visit(node.right))
-        else:                                                # a whitelisted Call
-            out = FUNCTIONS[node.func.id](self.visit(node.args[0]))
-        if not out.label:                                    # unary + returns its operand, already named
-            text = ast.unparse(node)
-            out.label = text if len(text) <= MAX_LABEL else ""
-        return out
+
+def _operands(node: ast.expr) -> list[ast.expr]:
+    """The sub-formulas a node's Value is computed from ([] for a leaf, and for -3, one number)."""
+    if isinstance(node, ast.UnaryOp):
+        return [] if isinstance(node.operand, ast.Constant) else [node.operand]
+    if isinstance(node, ast.BinOp):
+        return [node.left, node.right]
+    if isinstance(node, ast.Call):
+        return [node.args[0]]
+    return []
+
+
+def _value(node: ast.expr, inputs: list[Value], leaves: dict[str, Value], size: int) -> Value:
+    """One node's Value from its operands' Values."""
+    if isinstance(node, ast.Constant):
+        return _constant(node.value)
+    if isinstance(node, ast.Name):
+        return leaves[node.id]
+    if isinstance(node, ast.UnaryOp):
+        if not inputs:                                   # -3 is the number -3, not neg(3)
+            return _constant(-node.operand.value if isinstance(node.op, ast.USub) else node.operand.value)
+        out = -inputs[0] if isinstance(node.op, ast.USub) else inputs[0]
+    elif isinstance(node, ast.BinOp):
+        out = _BINARY[type(node.op)](*inputs)
+    else:                                                # a whitelisted Call
+        out = FUNCTIONS[node.func.id](inputs[0])
+    if not out.label:                                    # unary + returns its operand, already named
+        out.label = _label(node, size)
+    return out
+
+
+def _label(node: ast.expr, size: int) -> str:
+    """The sub-formula as text when it fits a box, else "". Every ast node writes at least one
+    character, so a node of more than MAX_LABEL nodes cannot fit: ast.unparse (which recurses)
+    only ever sees small, shallow trees."""
+    if size > MAX_LABEL:
+        return ""
+    text = ast.unparse(node)
+    return text if len(text) <= MAX_LABEL else ""
 
 
 def _constant(number: int | float) -> Value:

@@ -2,7 +2,11 @@
 
 The formula becomes a graph of Values (see `expression.py`, which never calls `eval`), `backward()`
 fills every gradient, each variable's ∂f/∂variable is printed, and `draw_graph` writes the
-picture; `--steps DIR` adds one frame per node backward visits (`draw_backward_steps`).
+picture; `--steps DIR` adds one frame per node backward visits (`steps.py`).
+
+Both pictures are laid out by Graphviz's `dot`, whose time grows steeply with the graph (a sum of
+80 copies of one variable: 70 s), so each has a budget checked before anything is drawn, and
+`dot` itself runs on a deadline (`dot.py`). The numbers are in DESCRIPTION, the command's --help.
 """
 
 from __future__ import annotations
@@ -12,13 +16,19 @@ import importlib.util
 import warnings
 from pathlib import Path
 
-import graphviz
 import numpy as np
 
-from tinygrad_edu import draw_backward_steps, draw_graph
+from tinygrad_edu import draw_graph, topological_order
 
+from .dot import DOT_TIMEOUT, DotNotFound
 from .drawing import RENDERED, SOURCE, picture_format, write_drawing
-from .expression import FUNCTIONS, build, parse_bindings
+from .expression import FUNCTIONS, MAX_LENGTH, build, parse_bindings
+from .steps import MAX_STEP_FRAMES, STEPS_TIMEOUT, write_gif, write_steps
+
+# above this many nodes (numbers, variables, results) a layout can take dot minutes, and the
+# picture is too dense to read anyway; 50 nodes take about a second (20 s at worst, with --local-grads
+# and one variable feeding every node), a neuron of ten inputs has 43
+MAX_PICTURE_NODES = 50
 
 DESCRIPTION = """Draw a formula's computation graph and print its gradients.
 
@@ -29,7 +39,16 @@ Each variable becomes a labelled Value; backward() fills ∂f/∂variable, print
 examples:
     tinygrad-edu graph "tanh(x*w + b)" x=2 w=-3 b=6.8813735870195432
     tinygrad-edu graph "x1*w1 + x2*w2 + b" x1=2 x2=0 w1=-3 w2=1 b=6.88 --out neuron.png --local-grads
-    tinygrad-edu graph "sigmoid(x*w)" x=1.5 w=0.8 --steps steps/     (one picture per backward step)"""
+    tinygrad-edu graph "sigmoid(x*w)" x=1.5 w=0.8 --steps steps/     (one picture per backward step)
+
+budgets, so the command finishes in seconds:
+    the formula: at most {MAX_LENGTH} characters
+    the picture: at most {MAX_PICTURE_NODES} nodes (numbers, variables and results); a larger graph is
+        refused before anything is drawn, unless --out ends in .gv or .dot (the DOT source, no layout)
+    --steps: at most {MAX_STEP_FRAMES} nodes, one frame each
+    Graphviz's dot: {DOT_TIMEOUT:g} s for the picture, {STEPS_TIMEOUT:g} s for all the frames; then it is stopped""".format(
+    MAX_LENGTH=MAX_LENGTH, MAX_PICTURE_NODES=MAX_PICTURE_NODES, MAX_STEP_FRAMES=MAX_STEP_FRAMES,
+    DOT_TIMEOUT=DOT_TIMEOUT, STEPS_TIMEOUT=STEPS_TIMEOUT)
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -43,8 +62,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help=f"the picture to write (default graph.svg); its suffix picks the format: "
                              f"{', '.join(RENDERED + SOURCE)} (.gv/.dot: the DOT source)")
     parser.add_argument("--steps", type=Path, metavar="DIR",
-                        help="also write backward step by step into DIR: step_1.png, step_2.png, ... "
-                             "and backward.gif")
+                        help=f"also write backward step by step into DIR: step_1.png, step_2.png, ... "
+                             f"and backward.gif (graphs of at most {MAX_STEP_FRAMES} nodes)")
     parser.add_argument("--local-grads", action="store_true",
                         help="write each edge's local derivative ∂out/∂in on the picture")
 
@@ -59,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
         root, leaves = build(args.expression, values)
         root.backward()
     root.label = root.label or "f"       # a formula too long to be its own label is just f
+    _check_budgets(len(topological_order(root)), args)
 
     names = ", ".join(leaves)
     at = ", ".join(f"{v:g}" for v in (leaf.data for leaf in leaves.values()))
@@ -72,8 +92,9 @@ def run(args: argparse.Namespace) -> int:
     if unused:
         print(f"note: {', '.join(unused)} {'is' if len(unused) == 1 else 'are'} not in the formula")
 
+    advice = f"write the DOT source instead (--out {args.out.with_suffix('.gv')}) or draw a smaller formula"
     written, note = write_drawing(lambda fmt: draw_graph(root, format=fmt, show_local_grads=args.local_grads),
-                                  args.out)
+                                  args.out, advice=advice)
     print(f"wrote {written}")
     if note:
         print(f"note: {note}")
@@ -82,13 +103,26 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_budgets(nodes: int, args: argparse.Namespace) -> None:
+    """Refuse, before printing or drawing anything, a graph too large for its picture or its steps."""
+    if nodes > MAX_PICTURE_NODES and picture_format(args.out) not in SOURCE:
+        raise ValueError(f"the graph has {nodes} nodes; pictures are limited to {MAX_PICTURE_NODES} (dot's layout "
+                         f"would take minutes): write the DOT source with --out {args.out.with_suffix('.gv')}, "
+                         f"or draw a smaller formula")
+    if args.steps is not None and nodes > MAX_STEP_FRAMES:
+        raise ValueError(f"the graph has {nodes} nodes; --steps draws one frame per node and is limited to "
+                         f"{MAX_STEP_FRAMES}: leave out --steps, or step through a smaller formula")
+
+
 def _write_steps(root, folder: Path) -> None:
     """The step-by-step frames, and the GIF when Pillow is installed; a note instead without `dot`."""
-    gif = importlib.util.find_spec("PIL") is not None
     try:
-        frames = draw_backward_steps(root, folder, gif=gif)
-    except graphviz.ExecutableNotFound:
+        frames = write_steps(root, folder)
+    except DotNotFound:
         print(f"note: Graphviz's `dot` program was not found, so the step frames were not drawn into {folder}")
         return
+    gif = importlib.util.find_spec("PIL") is not None
+    if gif:
+        write_gif(frames, folder / "backward.gif")
     animation = f" and {folder / 'backward.gif'}" if gif else " (pip install pillow for backward.gif)"
     print(f"wrote {len(frames)} backward steps: {frames[0]} … {frames[-1].name}{animation}")

@@ -70,3 +70,18 @@ def hidden_widths(text: str) -> list[int]:
     if min(widths) < 1:
         raise argparse.ArgumentTypeError(f"every width must be >= 1, got {text!r}")
     return widths
+
+
+def column_names(text: str) -> list[str]:
+    """Comma-separated column names, "id, name" -> ["id", "name"]; "" is the unnamed column, kept
+    (an empty name is a column a saved pandas index leaves unnamed, not nothing)."""
+    return [part.strip() for part in text.split(",")]
+
+
+def delimiter(text: str) -> str:
+    """One character separating a CSV's values; "tab" or "\\t" for a tab."""
+    if text.lower() in ("tab", "\\t"):
+        return "\t"
+    if len(text) != 1 or text in "\"\r\n":
+        raise argparse.ArgumentTypeError(f"expected one character such as ; or , (or 'tab'), got {text!r}")
+    return text

@@ -20,8 +20,9 @@ from tinygrad_edu import draw_graph
 
 from .data import DATASETS, DEFAULTS, Prepared, prepare
 from .drawing import write_drawing
+from . import preflight
 from .neuron import neuron_graph
-from .options import fraction, hidden_widths, non_negative_int, positive_float, positive_int
+from .options import column_names, delimiter, fraction, hidden_widths, non_negative_int, positive_float, positive_int
 
 DESCRIPTION = """Train a small network and write what it learned.
 
@@ -40,7 +41,11 @@ examples:
     tinygrad-edu train
     tinygrad-edu train --dataset moons --hidden 32,32 --epochs 200
     tinygrad-edu train --dataset mnist --data-dir data/mnist --epochs 3
-    tinygrad-edu train --csv patients.csv --target diagnosis --drop id"""
+    tinygrad-edu train --csv patients.csv --target diagnosis --drop id
+    tinygrad-edu train --csv hcv.csv --target Category --delimiter ";" --drop ""   (a pandas index column)
+
+Mistakes are found before any work: options that need --csv, an --out that cannot be written,
+a --data-dir that is not MNIST's folder, a network too large for this machine's memory."""
 
 ACTIVATIONS = ("relu", "tanh", "sigmoid", "leaky_relu", "gaussian", "linear")
 # each loss with the output layer and the target encoding it needs
@@ -56,8 +61,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help=f"{', '.join(DATASETS)} (default iris; csv needs --csv and --target)")
     add("--csv", type=Path, metavar="PATH", help="a table with a header row (implies --dataset csv)")
     add("--target", metavar="COLUMN", help="the CSV column holding the classes")
-    add("--drop", type=lambda text: [c.strip() for c in text.split(",") if c.strip()], default=[],
-        metavar="COLUMNS", help="CSV columns to leave out, comma separated (an id, a name)")
+    add("--drop", type=column_names, default=[], metavar="COLUMNS",
+        help="CSV columns to leave out, comma separated (an id, a name); an unnamed first column is \"\" or index")
+    add("--delimiter", type=delimiter, metavar="CHAR",
+        help="what separates the CSV's values: , ; tab | or any one character (default: sniffed from the first lines)")
+    add("--encoding", metavar="NAME",
+        help="the CSV's text encoding (default UTF-8; e.g. cp1252 for a file Excel saved as plain CSV)")
     add("--data-dir", type=Path, metavar="DIR",
         help="the folder with MNIST's four .gz files (default: $TINYGRAD_EDU_DATA/mnist, else the download cache)")
     add("--limit", type=positive_int, metavar="N",
@@ -88,20 +97,24 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """Load, train, report, write the files. Returns the exit status."""
+    """Check, load, train, report, write the files. Returns the exit status."""
     start = time.perf_counter()
-    name = _dataset(args)
+    name = preflight.dataset_name(args)
+    out = args.out
+    preflight.check_out(out)                 # first: a folder we cannot write must not cost a training run
+    preflight.check_data_dir(args.data_dir)
     d = DEFAULTS[name]
     settings = {key: getattr(args, key) if getattr(args, key) is not None else getattr(d, key)
                 for key in ("hidden", "activation", "epochs", "batch_size", "lr", "optimizer", "val_split",
                             "test_split")}
     data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit, samples=args.samples,
-                   csv_path=args.csv, target=args.target, drop=args.drop, data_dir=args.data_dir)
+                   csv_path=args.csv, target=args.target, drop=args.drop, delimiter=args.delimiter,
+                   encoding=args.encoding, data_dir=args.data_dir)
     if args.loss == "binary_crossentropy" and data.n_classes != 2:
         raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
                          f"sparse_categorical_crossentropy")
-    out = args.out
-    out.mkdir(parents=True, exist_ok=True)
+    outputs = 1 if args.loss == "binary_crossentropy" else data.n_classes
+    preflight.check_model_size([data.X_train.shape[1], *settings["hidden"], outputs], settings["batch_size"])
 
     nn.manual_seed(args.seed)
     model = _model(data, settings, args.loss)
@@ -129,15 +142,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"  {path.name:<{width}}  {what}")
     print(f"done in {time.perf_counter() - start:.1f} s")
     return 0
-
-
-def _dataset(args: argparse.Namespace) -> str:
-    """--dataset, or csv when only --csv is given; --csv/--target with another data set is a mistake."""
-    if args.dataset is None:
-        return "csv" if args.csv is not None else "iris"
-    if args.dataset != "csv" and (args.csv is not None or args.target is not None or args.drop):
-        raise ValueError(f"--csv, --target and --drop go with --dataset csv, not --dataset {args.dataset}")
-    return args.dataset
 
 
 def _model(data: Prepared, settings: dict, loss: str):

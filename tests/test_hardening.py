@@ -61,8 +61,8 @@ def dot_processes(marker: str) -> list[int]:
 
 @pytest.mark.parametrize("formula, nodes, gradient", [
     ("+".join(["x"] * 340), 340, "340"),          # 340 levels of BinOp: over Python's recursion limit in a recursive walk
-    ("-" * 400 + "x", 401, "1"),                  # 400 levels of UnaryOp (an even number: f = x)
-    ("-" * 1998 + "x", 1999, "1"),                # as deep as the 2,000-character cap allows
+    ("-" * 400 + "x", 801, "1"),                  # 400 levels of UnaryOp (an even number: f = x); -x is x·(-1): 2 nodes each
+    ("-" * 1998 + "x", 3997, "1"),               # as deep as the 2,000-character cap allows
 ])
 def test_graph_deep_formulas_are_computed_and_their_picture_refused(formula, nodes, gradient, tmp_path):
     start = time.perf_counter()

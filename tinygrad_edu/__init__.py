@@ -8,7 +8,8 @@ Read in this order (each file imports only the ones above it):
     xp.py           what the rules compute with: floats (Value), arrays (Tensor), recorded ops
     value.py        Value: one number in a graph (micrograd's node); Dual, its forward mode
     tensor.py       Tensor: a NumPy array in a graph, and concatenate/stack/where/maximum
-    functional.py   grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as functions
+    functional.py   grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as
+                    functions that compose (grad(grad(f)), jacfwd(jacrev(f)), ...)
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
     check.py        gradcheck, numerical_grad, assert_grads_close
     draw.py         draw_graph, draw_backward_steps: pictures (graphviz, imported lazily); the
@@ -20,9 +21,9 @@ from .ops import Op, elementwise, linear, primitive
 from .autograd import Node, apply, backward_step, detect_anomaly, enable_grad, group, is_grad_enabled, no_grad, topological_order
 from .tensor import Tensor, concatenate, matmul, maximum, stack, sum_to, where
 from .value import Dual, Value
-from .functional import grad, hessian, jacfwd, jacrev, jvp, vjp
+from .functional import grad, hessian, jacfwd, jacrev, jvp, tree_flatten, tree_unflatten, value_and_grad, vjp
 from .counting import OpCount, count_ops
-from .check import GradcheckError, assert_grads_close, gradcheck, numerical_grad
+from .check import GradcheckError, assert_grads_close, gradcheck, gradgradcheck, numerical_grad
 from .draw import draw_backward_steps, draw_graph
 
 draw_dot = draw_graph   # micrograd's lecture calls it draw_dot
@@ -31,8 +32,8 @@ __all__ = [
     "Value", "Tensor", "concatenate", "stack", "where", "maximum", "matmul", "sum_to",
     "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "backward_step",
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
-    "Dual", "grad", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
-    "gradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
+    "Dual", "grad", "value_and_grad", "tree_flatten", "tree_unflatten", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
+    "gradcheck", "gradgradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
     "draw_graph", "draw_backward_steps", "draw_dot",
 ]
 __version__ = "0.1.0"

@@ -246,10 +246,10 @@ def backward_step(nodes, xp) -> None:
     """
     records, sum_to, add, own, watching = xp.records, xp.sum_to, xp.add, xp.own, _Modes.watching
     for node in nodes:
-        inputs = node.inputs
-        if not inputs:                    # a leaf: its gradient is complete, nothing to send on
+        inputs, g = node.inputs, node.grad
+        if not inputs or g is None:       # a leaf (its gradient is complete), or nothing arrived
             continue
-        op, g, attrs = node.op, node.grad, node.attrs
+        op, attrs = node.op, node.attrs
         if records:                       # create_graph: the rules compute on the nodes, recording
             out, ins = node, inputs
         elif len(inputs) == 2:
@@ -304,6 +304,14 @@ def backward(root: Node, grad, xp=None) -> None:
                 node.grad = None
         root.grad = grad if root.grad is None else xp.add(root.grad, grad)
         backward_step(reversed(order), xp)
+        if xp.records:
+            # An intermediate's recorded gradient refers to the node itself (tanh's rule uses its
+            # output), a reference cycle the collector would have to find: intermediates keep the
+            # numbers. A leaf keeps its recorded gradient, to differentiate again; that refers to
+            # the leaf too, so set it to None when done (as PyTorch advises), or use `gradients`.
+            for node in order:
+                if node.inputs and node.grad is not None:
+                    node.grad = node.grad.data
     finally:
         if collecting:
             gc.enable()

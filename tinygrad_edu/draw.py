@@ -2,7 +2,8 @@
 
     draw_graph(y)                      a graphviz.Digraph: each Value/Tensor a box (data, grad),
                                        each op a small oval between its inputs and its output
-    draw_backward_steps(y, "out/")     one PNG per node backward visits (and a GIF)
+    draw_backward_steps(y, "out/")     one PNG per node backward visits (and a GIF); backward_frames
+                                       gives the same pictures unrendered
 
 graphviz (and Pillow, for the GIF) are imported inside the functions, so `import tinygrad_edu`
 costs NumPy and nothing heavier. Every derivative shown on an edge comes from the op's rule in
@@ -125,34 +126,23 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
     return g
 
 
-def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *,
-                        show_local_grads: bool = True, max_nodes: int = 500,
-                        seconds_per_step: float = 1.2) -> list[Path]:
-    """Write one PNG per node that backward visits, in its order: the node being visited outlined
-    in red with the edges its gradient flows back along, the gradients known so far filled in, the
-    rest blank. With `gif=True`, also `out_dir/backward.gif`. Returns the PNG paths, in order.
-
-    >>> y.backward()
-    >>> frames = draw_backward_steps(y, "out/steps", gif=True)
-    >>> len(frames) == len(topological_order(y))
-    True
+def backward_frames(root, *, show_local_grads: bool = True, max_nodes: int = 500) -> list[graphviz.Digraph]:
+    """One picture per node that backward visits, in its order, not yet rendered (`draw_backward_steps`
+    renders them; a program with its own renderer, such as the `graph` command, takes these).
 
     The frames replay the backward pass of `root` with the engine's own `backward_step`, one node
     per frame, in backward's order (reverse creation order; constants get no gradient but are shown
-    too). A node's gradient is complete when it is visited, so frame k shows `node.grad` of the k
-    nodes visited so far. The replay starts from root's gradient, so call `root.backward()` first;
-    afterwards every gradient is as it was.
+    too): the node being visited outlined in red with the edges its gradient flows back along, the
+    gradients known so far filled in, the rest blank. A node's gradient is complete when it is
+    visited, so frame k shows `node.grad` of the k nodes visited so far. The replay starts from
+    root's gradient, so call `root.backward()` first; afterwards every gradient is as it was.
     """
-    _graphviz()   # fail before writing anything if graphviz is missing
     if root.grad is None or not np.any(root.grad):
         raise ValueError(f"draw_backward_steps(root, ...): root has no gradient yet (grad {root.grad!r}); "
                          f"call root.backward() first")
-    out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
     walk = list(reversed(topological_order(root)))
     final = {id(n): n.grad for n in walk}            # as backward left them: restored at the end
-    width = len(str(len(walk)))
-    drawings = []
+    frames = []
     try:
         for n in walk:                               # the replay starts from nothing but root's gradient
             n.grad = None if n.inputs else n.no_grad_yet
@@ -167,16 +157,36 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *,
                            show_local_grads=show_local_grads, max_nodes=max_nodes, highlight=current)
             g.attr(label=html.escape(_caption(current, root, k, len(walk))), labelloc="t", labeljust="l",
                    fontsize="16")
-            drawings.append((out / f"step_{k:0{width}d}.png", g))
+            frames.append(g)
     finally:
         for n in walk:
             n.grad = final[id(n)]
+    return frames
+
+
+def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *,
+                        show_local_grads: bool = True, max_nodes: int = 500,
+                        seconds_per_step: float = 1.2) -> list[Path]:
+    """Write one PNG per node that backward visits, in its order (`backward_frames`), and with
+    `gif=True` also `out_dir/backward.gif`. Returns the PNG paths, in order.
+
+    >>> y.backward()
+    >>> frames = draw_backward_steps(y, "out/steps", gif=True)
+    >>> len(frames) == len(topological_order(y))
+    True
+    """
+    _graphviz()   # fail before writing anything if graphviz is missing
+    frames = backward_frames(root, show_local_grads=show_local_grads, max_nodes=max_nodes)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    width = len(str(len(frames)))
+    drawings = [(out / f"step_{k:0{width}d}.png", g) for k, g in enumerate(frames, start=1)]
     with ThreadPoolExecutor() as pool:     # each frame is its own `dot` process: run them side by side
         list(pool.map(lambda job: job[0].write_bytes(job[1].pipe(format="png")), drawings))
-    frames = [path for path, _ in drawings]
+    paths = [path for path, _ in drawings]
     if gif:
-        _write_gif(frames, out / "backward.gif", seconds_per_step)
-    return frames
+        write_gif(paths, out / "backward.gif", seconds_per_step)
+    return paths
 
 
 def jupyter_bundle(node: Node, include=None, exclude=None) -> dict:
@@ -372,28 +382,36 @@ def _graphviz():
     return graphviz, Drawing
 
 
-def _write_gif(frames: list[Path], path: Path, seconds: float) -> None:
+def write_gif(frames: list[Path], path: Path, seconds: float = 1.2) -> Path:
+    """The PNG frames as one looping GIF (Pillow), the last one held three times as long.
+
+    One frame at a time is decoded onto a canvas of the largest frame's size (a longer caption
+    widens a frame) and reduced to 64 colours with the last frame's palette, which holds every
+    colour the others use (nothing known is only missing colours): memory grows by one small
+    frame per step, and no colour flickers.
+    """
     try:
         from PIL import Image
     except ImportError as e:
         raise ImportError("the backward GIF needs Pillow: pip install pillow") from e
-    images = [Image.open(f).convert("RGB") for f in frames]
-    w, h = max(i.width for i in images), max(i.height for i in images)
-    padded = []
-    for im in images:                   # a caption can widen a frame: paste all on one canvas
-        canvas = Image.new("RGB", (w, h), "white")
-        canvas.paste(im, (0, 0))
-        padded.append(canvas)
-    # one palette for every frame, from the first (nothing known) and last (everything known)
-    # frames together: 10x quicker than a palette per frame, and no colour flicker
-    both = Image.new("RGB", (w, 2 * h), "white")
-    both.paste(padded[0], (0, 0))
-    both.paste(padded[-1], (0, h))
-    palette = both.quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
-    padded = [im.quantize(palette=palette, dither=Image.Dither.NONE) for im in padded]
+    sizes = []
+    for frame in frames:
+        with Image.open(frame) as image:            # opening reads the header only
+            sizes.append(image.size)
+    width, height = max(w for w, _ in sizes), max(h for _, h in sizes)
+
+    def on_canvas(frame: Path):
+        canvas = Image.new("RGB", (width, height), "white")
+        with Image.open(frame) as image:
+            canvas.paste(image.convert("RGB"), (0, 0))
+        return canvas
+
+    palette = on_canvas(frames[-1]).quantize(colors=64, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
+    images = [on_canvas(frame).quantize(palette=palette, dither=Image.Dither.NONE) for frame in frames]
     ms = int(seconds * 1000)
-    padded[0].save(path, save_all=True, append_images=padded[1:], loop=0,
-                   duration=[ms] * (len(padded) - 1) + [3 * ms])
+    images[0].save(path, save_all=True, append_images=images[1:], loop=0,
+                   duration=[ms] * (len(images) - 1) + [3 * ms])
+    return path
 
 
 Node.jupyter_view = jupyter_bundle   # Jupyter shows a Value or Tensor as its graph (see Node)

@@ -165,19 +165,20 @@ def apply(op, *inputs: Node, **attrs) -> Node:
     xp = kind.xp
     # Most ops have one or two inputs and no settings: their data go to the op one by one, since a
     # list of them, or an empty **attrs, costs more than a scalar op's arithmetic (this runs per op).
-    if len(inputs) == 2 and not attrs:
+    n = 0 if attrs else len(inputs)
+    if n == 2:
         second = inputs[1]
         data = op.forward(xp, first.data, second.data)
         needs_grad = first.requires_grad or second.requires_grad
         carries_tangent = first.tangent is not None or second.tangent is not None
-    elif len(inputs) == 1 and not attrs:
+    elif n == 1:
         data = op.forward(xp, first.data)
         needs_grad, carries_tangent = first.requires_grad, first.tangent is not None
     else:
         data = op.forward(xp, *[x.data for x in inputs], **attrs)
         needs_grad = any(x.requires_grad for x in inputs)
         carries_tangent = any(x.tangent is not None for x in inputs)
-    if type(data) is not float and type(data) is not np.ndarray:
+    if type(data) is not kind.holds:
         data = kind.as_data(data)         # NumPy gives 0-d results as scalars: a Tensor holds an array
     out = new_node(kind, data)
     if needs_grad and _Modes.grad_enabled:    # record: the graph is these fields

@@ -34,7 +34,7 @@ class Tensor(Node):
     __slots__ = ()
     xp = arrays              # the functions the rules in ops.py compute with (NumPy's)
     no_grad_yet = None       # `grad` before any backward and after zero_grad()
-    as_data = staticmethod(np.asarray)   # what a Tensor holds
+    holds, as_data = np.ndarray, staticmethod(np.asarray)   # what a Tensor holds, and how to make it
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
 
     def __init__(self, data, requires_grad: bool = False, label: str = "", *, dtype=None):

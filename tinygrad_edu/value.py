@@ -28,7 +28,7 @@ class Value(Node):
     __slots__ = ()
     xp = floats         # the functions the rules in ops.py compute with, for floats
     no_grad_yet = 0.0   # `grad` before any backward and after zero_grad()
-    as_data = float     # what a Value holds
+    holds, as_data = float, float   # what a Value holds, and how to make it
 
     def __init__(self, data: float, requires_grad: bool = True, label: str = ""):
         if type(data) is not float and not isinstance(data, numbers.Real):

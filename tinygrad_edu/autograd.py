@@ -251,6 +251,7 @@ def backward_step(nodes, xp) -> None:
         if not inputs or g is None:       # a leaf (its gradient is complete), or nothing arrived
             continue
         op, attrs = node.op, node.attrs
+        partials = op.partials
         if records:                       # create_graph: the rules compute on the nodes, recording
             out, ins = node, inputs
         elif len(inputs) == 2:
@@ -259,20 +260,20 @@ def backward_step(nodes, xp) -> None:
             out, ins = node.data, (inputs[0].data,)
         else:
             out, ins = node.data, [x.data for x in inputs]
-        partials = op.partials
-        for i, x in enumerate(inputs):
+        i = -1
+        for x in inputs:
+            i += 1                        # (a counter: enumerate's tuples cost more, per input)
             if not x.requires_grad:
                 continue
             if partials is not None:      # elementwise: ∂L/∂x = g · ∂out/∂x
-                partial = partials[i]
-                if partial is None:       # (not differentiable, as where's condition)
-                    continue
-                gx = g if partial is one else g * (partial(xp, out, *ins, **attrs) if attrs else partial(xp, out, *ins))
+                partial = partials[i]     # (None: not differentiable, as where's condition)
+                gx = (None if partial is None else g if partial is one
+                      else g * (partial(xp, out, *ins, **attrs) if attrs else partial(xp, out, *ins)))
             else:
                 rule = op.vjp[i]
-                if rule is None:
-                    continue
-                gx = rule(xp, g, out, *ins, **attrs) if attrs else rule(xp, g, out, *ins)
+                gx = None if rule is None else rule(xp, g, out, *ins, **attrs) if attrs else rule(xp, g, out, *ins)
+            if gx is None:
+                continue
             if watching:
                 _watch("backward", op, node.data, inputs, gx, f"the gradient for input {i}")
             if sum_to is not None:        # undo broadcasting (floats: a number's gradient is a number)

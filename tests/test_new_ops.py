@@ -307,3 +307,23 @@ def test_a_user_primitive_written_with_xp_differentiates_twice(name):
     v = Value(0.3)                              # the floats namespace has it too
     tg.apply(op, v).backward()
     assert v.grad == pytest.approx(first.data[0], rel=1e-15)
+
+
+# ---- which are primitives, which are composed ---------------------------------------------------------
+
+PRIMITIVES = ["sin", "cos", "arctan", "log1p", "expm1", "erf", "cumsum"]
+COMPOSED = ["tan", "sinh", "cosh", "square", "softplus", "gelu", "silu", "minimum", "prod", "var", "std", "norm",
+            "logsumexp", "squeeze", "expand_dims", "einsum", "clamp", "unsqueeze", "permute"]
+
+
+def test_the_new_primitives_are_in_the_table_and_the_composed_ops_are_not():
+    for name in PRIMITIVES:
+        assert isinstance(getattr(tg.ops, name), tg.Op), name
+    for name in COMPOSED:
+        assert not hasattr(tg.ops, name), name
+    x = Tensor(np.array([[0.5, -1.0], [2.0, 0.25]]), requires_grad=True)
+    out = (x.tan() + x.sinh() + x.cosh() + x.square() + x.softplus() + x.gelu() + x.silu() + tg.minimum(x, 0.1)
+           + x.prod(0) + x.var(0) + x.std(0) + x.norm(axis=0) + x.logsumexp(0) + tg.einsum("ij,jk->k", x, x)).sum()
+    used = {node.op.name for node in tg.topological_order(out) if node.op is not None}
+    assert used <= {op.name for op in vars(tg.ops).values() if isinstance(op, tg.Op)}   # table entries only
+    assert {"sin", "cos", "erf", "expm1", "log1p", "@"} <= used

@@ -259,7 +259,7 @@ class Tensor(Node, ElementwiseMath):
         lse = (self - m).exp().sum(axes, keepdims).log()
         return lse + (m if keepdims else m.reshape(lse.shape))
 
-    def cumsum(self, axis: int = 0) -> Tensor:
+    def cumsum(self, axis: int) -> Tensor:
         """The running sum along axis, as np.cumsum (an axis is required: no flattening)."""
         return apply(ops.cumsum, self, axis=self._axis("cumsum", axis), reverse=False)
 

@@ -28,7 +28,12 @@ def _is_torch(x) -> bool:
 
 def _sum_last(x):
     """Σ over the last axis, kept as an axis of length 1 (torch spells keepdims `keepdim`)."""
-    return x.sum(-1, keepdim=True) if _is_torch(x) else x.sum(-1, keepdims=True)
+    return _keep_last(x, "sum")
+
+
+def _keep_last(x, name):
+    """x.name over the last axis, kept as an axis of length 1."""
+    return getattr(x, name)(-1, keepdim=True) if _is_torch(x) else getattr(x, name)(-1, keepdims=True)
 
 
 # smooth everywhere, so central differences apply; `kink` marks the ops with a corner at 0
@@ -44,8 +49,15 @@ UNARY = {
     "x²":          lambda x: x ** 2,
     "relu x":      lambda x: x.relu(),
     "|x|":         lambda x: x.abs(),
+    "sin x":       lambda x: x.sin(),
+    "cos x":       lambda x: x.cos(),
+    "arctan x":    lambda x: x.arctan(),
+    "sinh x":      lambda x: x.sinh(),
+    "log1p(x²)":   lambda x: (x * x).log1p(),
+    "expm1 x":     lambda x: x.expm1(),
+    "erf x":       lambda x: x.erf(),
 }
-KINKS = {"relu x", "|x|"}
+KINKS = {"relu x", "|x|", "‖x‖"}
 BINARY = {
     "a + b":           lambda a, b: a + b,
     "a - b":           lambda a, b: a - b,
@@ -59,6 +71,10 @@ TENSOR_UNARY = {
     "mean x":           lambda x: x.mean(),
     "Σ x, last axis":   lambda x: _sum_last(x) if x.ndim else x,
     "softmax x":        lambda x: x.softmax(-1) if x.ndim else x,
+    "Π x":              lambda x: x.prod(),
+    "‖x‖":              lambda x: x.norm(),
+    "logsumexp x, last axis": lambda x: _keep_last(x, "logsumexp") if x.ndim else x,
+    "cumsum x, last axis":    lambda x: x.cumsum(-1) if x.ndim else x,
 }
 SHAPES = [(), (3,), (2, 1), (2, 3)]
 

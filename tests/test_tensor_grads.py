@@ -39,7 +39,21 @@ def _off_clip(rng, shape):                  # away from the clip bounds used bel
     return rng.uniform(lo, hi)
 
 
+def _small(rng, shape):                     # |x| < 1.2: tan away from its poles at ±π/2
+    return rng.uniform(-1.2, 1.2, shape)
+
+
+def _above_minus_one(rng, shape):           # log1p's domain, away from -1
+    return rng.uniform(-0.8, 2.0, shape)
+
+
+def _with_zeros(rng, shape):                # entries of 0 (none, one or several per row): prod's hard case
+    x = rng.uniform(0.5, 1.5, shape) * rng.choice([-1.0, 1.0], shape)
+    return np.where(rng.random(shape) < 0.3, 0.0, x)
+
+
 real, positive, nonzero, distinct, off_clip = _real, _positive, _nonzero, _distinct, _off_clip
+small, above_minus_one, with_zeros = _small, _above_minus_one, _with_zeros
 
 # ---- random shapes ------------------------------------------------------------------------------
 
@@ -51,6 +65,11 @@ def any_shape(rng):
 def any_shape_1d_up(rng):
     """One shape of 1 to 3 dimensions, each 1 to 4 long (something to reduce or normalise along)."""
     return [tuple(int(n) for n in rng.integers(1, 5, rng.integers(1, 4)))]
+
+
+def any_shape_2_up(rng):
+    """One shape of 1 to 3 dimensions, each 2 to 4 long (a spread to take: var, std)."""
+    return [tuple(int(n) for n in rng.integers(2, 5, rng.integers(1, 4)))]
 
 
 def broadcast_pair(rng):
@@ -72,7 +91,67 @@ COND = np.array([[True], [False]])
 B2 = broadcast_pair
 X = any_shape
 X1 = any_shape_1d_up
+X2 = any_shape_2_up
 ABC = [(2, 3, 4)]
+
+# issue 14: trig, log1p/expm1, activations, reductions, shapes, einsum (test_new_ops.py checks them
+# again, to second order and in forward mode)
+NEW_OPS = [
+    ("sin a",                 lambda a: a.sin(),                    X,                       real),
+    ("cos a",                 lambda a: a.cos(),                    X,                       real),
+    ("tan a",                 lambda a: a.tan(),                    X,                       small),
+    ("arctan a",              lambda a: a.arctan(),                 X,                       real),
+    ("sinh a",                lambda a: a.sinh(),                   X,                       real),
+    ("cosh a",                lambda a: a.cosh(),                   X,                       real),
+    ("log1p a",               lambda a: a.log1p(),                  X,                       above_minus_one),
+    ("expm1 a",               lambda a: a.expm1(),                  X,                       real),
+    ("erf a",                 lambda a: a.erf(),                    X,                       real),
+    ("a²",                    lambda a: a.square(),                 X,                       real),
+    ("a.pow(b)",              lambda a, b: a.pow(b),                B2,                      positive),
+    ("softplus a",            lambda a: a.softplus(),               X,                       real),
+    ("softplus(a, β=2)",      lambda a: a.softplus(beta=2.0),       X,                       real),
+    ("gelu a",                lambda a: a.gelu(),                   X,                       real),
+    ("gelu a, tanh",          lambda a: a.gelu(approximate="tanh"), X,                       real),
+    ("silu a",                lambda a: a.silu(),                   X,                       real),
+    ("min(a, b)",             lambda a, b: tg.minimum(a, b),        B2,                      real),
+    ("min(0.3, a)",           lambda a: tg.minimum(0.3, a),         [(4, 3)],                nonzero),
+    ("clamp(a, -0.5, 0.5)",   lambda a: a.clamp(-0.5, 0.5),         X,                       off_clip),
+    ("Π a",                   lambda a: a.prod(),                   X,                       real),
+    ("Π a with zeros",        lambda a: a.prod(),                   X1,                      with_zeros),
+    ("Π a over -1 with zeros", lambda a: a.prod(-1),                X1,                      with_zeros),
+    ("Π a over (0, 2), kept", lambda a: a.prod((0, 2), keepdims=True), [(3, 2, 5)],          with_zeros),
+    ("Π a over 1",            lambda a: a.prod(1),                  [(2, 7, 3)],             real),
+    ("var a",                 lambda a: a.var(),                    X2,                      real),
+    ("var a over 0, ddof 1",  lambda a: a.var(0, ddof=1),           [(4, 3)],                real),
+    ("var a over (0, 2), kept", lambda a: a.var((0, 2), keepdims=True), ABC,                 real),
+    ("std a",                 lambda a: a.std(),                    X2,                      real),
+    ("std a over -1, ddof 1, kept", lambda a: a.std(-1, keepdims=True, ddof=1), ABC,         real),
+    ("‖a‖",                   lambda a: a.norm(),                   X,                       nonzero),
+    ("‖a‖ over 1",            lambda a: a.norm(axis=1),             ABC,                     nonzero),
+    ("‖a‖ over -1, kept",     lambda a: a.norm(axis=-1, keepdims=True), X1,                  nonzero),
+    ("‖a‖₁ over 0",           lambda a: a.norm(1, axis=0),          ABC,                     nonzero),
+    ("‖a‖∞ over (0, 1)",      lambda a: a.norm(np.inf, axis=(0, 1)), ABC,                    distinct),
+    ("‖a‖₃",                  lambda a: a.norm(3),                  X1,                      nonzero),
+    ("logsumexp a",           lambda a: a.logsumexp(),              X,                       real),
+    ("logsumexp a over 1",    lambda a: a.logsumexp(1),             ABC,                     real),
+    ("logsumexp a over (0,-1), kept", lambda a: a.logsumexp((0, -1), keepdims=True), ABC,    real),
+    ("cumsum a over 0",       lambda a: a.cumsum(0),                X1,                      real),
+    ("cumsum a over -1",      lambda a: a.cumsum(-1),               ABC,                     real),
+    ("squeeze",               lambda a: a.squeeze(),                [(1, 3, 1, 2)],          real),
+    ("squeeze(2)",            lambda a: a.squeeze(2),               [(1, 3, 1, 2)],          real),
+    ("expand_dims((0, -1))",  lambda a: a.expand_dims((0, -1)),     X,                       real),
+    ("unsqueeze(1)",          lambda a: a.unsqueeze(1),             X1,                      real),
+    ("permute(1, 2, 0)",      lambda a: a.permute(1, 2, 0),         ABC,                     real),
+    ("einsum ij,jk->ik",      lambda a, b: tg.einsum("ij,jk->ik", a, b), [(2, 3), (3, 4)],   real),
+    ("einsum bij,bjk->bik",   lambda a, b: tg.einsum("bij,bjk->bik", a, b), [(5, 2, 3), (5, 3, 4)], real),
+    ("einsum i,i->",          lambda a, b: tg.einsum("i,i->", a, b), [(3,), (3,)],           real),
+    ("einsum ij->ji",         lambda a: tg.einsum("ij->ji", a),     [(2, 3)],                real),
+    ("einsum ii->i",          lambda a: tg.einsum("ii->i", a),      [(3, 3)],                real),
+    ("einsum ij->",           lambda a: tg.einsum("ij->", a),       [(2, 3)],                real),
+    ("einsum ...ij,...jk",    lambda a, b: tg.einsum("...ij,...jk->...ik", a, b), [(2, 1, 2, 3), (4, 3, 2)], real),
+    ("einsum ijk,jl,lm->mi",  lambda a, b, c: tg.einsum("ijk,jl,lm->mi", a, b, c), [(2, 3, 4), (3, 5), (5, 2)], real),
+    ("einsum bi,bi->b bcast", lambda a, b: tg.einsum("bi,bi->b", a, b), [(1, 3), (4, 3)],    real),
+]
 
 CATALOGUE = [
     # ---- + - * / ** with broadcasting, numbers and arrays on either side
@@ -193,6 +272,7 @@ CATALOGUE = [
     ("where(c, a, b)",        lambda a, b: tg.where(COND, a, b),                  [(2, 3), (3,)],          real),
     ("where(c, a, 0)",        lambda a: tg.where(COND, a, 0.0),                   [(1, 3)],                real),
     ("where(a > 0, a, 2a)",   lambda a: tg.where(a > 0, a, 2 * a),                [(3, 4)],                nonzero),
+    *NEW_OPS,
     # ---- a few compositions
     ("Σ (a - b)² / n",        lambda a, b: ((a - b) ** 2).mean(),                 B2,                      real),
     ("σ(x W + b)",            lambda x, w, b: (x @ w + b).sigmoid(),              [(4, 3), (3, 2), (2,)],  real),

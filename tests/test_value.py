@@ -38,6 +38,21 @@ CATALOGUE = [
     ("σ(x)",           lambda x: _f(x, "sigmoid"),         [(-1.3,), (0.7,), (-30.0,)]),
     ("relu x",         lambda x: _f(x, "relu"),            [(-1.3,), (0.7,)]),
     ("leaky_relu x",   lambda x: _f(x, "leaky_relu", 0.1), [(-1.3,), (0.7,)]),
+    ("sin x",          lambda x: _f(x, "sin"),             [(-1.3,), (0.7,)]),
+    ("cos x",          lambda x: _f(x, "cos"),             [(-1.3,), (0.7,)]),
+    ("tan x",          lambda x: _f(x, "tan"),             [(-1.3,), (0.7,)]),
+    ("arctan x",       lambda x: _f(x, "arctan"),          [(-1.3,), (0.7,)]),
+    ("sinh x",         lambda x: _f(x, "sinh"),            [(-1.3,), (0.7,), (1e-3,)]),
+    ("cosh x",         lambda x: _f(x, "cosh"),            [(-1.3,), (0.7,)]),
+    ("log1p x",        lambda x: _f(x, "log1p"),           [(-0.5,), (0.7,)]),
+    ("expm1 x",        lambda x: _f(x, "expm1"),           [(-1.3,), (0.7,)]),
+    ("erf x",          lambda x: _f(x, "erf"),             [(-1.3,), (0.7,)]),
+    ("x²",             lambda x: _f(x, "square"),          [(-1.3,), (0.7,)]),
+    ("x.pow(2.5)",     lambda x: _f(x, "pow", 2.5),        [(0.4,), (2.2,)]),
+    ("softplus x",     lambda x: _f(x, "softplus"),        [(-1.3,), (0.7,), (30.0,)]),
+    ("gelu x",         lambda x: _f(x, "gelu"),            [(-1.3,), (0.7,)]),
+    ("gelu x, tanh",   lambda x: _f(x, "gelu", "tanh"),    [(-1.3,), (0.7,)]),
+    ("silu x",         lambda x: _f(x, "silu"),            [(-1.3,), (0.7,)]),
     ("x·x + x",        lambda x: x * x + x,                [(-1.3,), (0.7,)]),
     ("ln(1+eᵃᵇ) / b",  lambda a, b: _f(1 + _f(a * b, "exp"), "log") / b, [(0.5, -2.0)]),
 ]
@@ -49,7 +64,14 @@ def _f(x, name, *args):
         return getattr(x, name)(*args)
     floats = {"exp": math.exp, "log": math.log, "sqrt": math.sqrt, "abs": abs, "tanh": math.tanh,
               "sigmoid": lambda v: 1 / (1 + math.exp(-v)), "relu": lambda v: max(v, 0.0),
-              "leaky_relu": lambda v, s: v if v > 0 else s * v}
+              "leaky_relu": lambda v, s: v if v > 0 else s * v,
+              "sin": math.sin, "cos": math.cos, "tan": math.tan, "arctan": math.atan, "sinh": math.sinh,
+              "cosh": math.cosh, "log1p": math.log1p, "expm1": math.expm1, "erf": math.erf,
+              "square": lambda v: v * v, "pow": lambda v, p: v ** p,
+              "softplus": lambda v: math.log1p(math.exp(v)), "silu": lambda v: v / (1 + math.exp(-v)),
+              "gelu": lambda v, approximate="none": (
+                  v / 2 * (1 + math.erf(v / math.sqrt(2))) if approximate == "none"
+                  else v / 2 * (1 + math.tanh(math.sqrt(2 / math.pi) * (v + 0.044715 * v ** 3))))}
     return floats[name](x, *args)
 
 

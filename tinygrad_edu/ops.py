@@ -36,11 +36,16 @@ tangent to the output's shape, so no rule here knows about broadcasting. Variadi
 (`concatenate`, `stack`) give one rule for every input, called with the input's position `i`.
 
 Few primitives, the rest composed (a composed op needs no rule, so it cannot have a wrong one):
-`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`. Kept although composable: `relu`
+`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py` and `tensor.py`
+tan, sinh, cosh, square, softplus, gelu, silu, minimum, prod, var, std, norm, logsumexp, squeeze,
+expand_dims and einsum. Kept although composable: `relu`
 (its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
 showing its slope in a picture of a network, where a `where` would draw three),
 `sigmoid` and `tanh` (built from exp they overflow to inf/inf = nan gradients at |x| ≈ 1000), and
 `softmax`/`log_softmax` (the same, and the fused form is what makes cross-entropy stable).
+Primitives because nothing above composes them: `sin`, `cos`, `arctan`, `erf` (no finite
+composition of the others); `log1p` and `expm1` (for stability: 1 + x rounds away the digits of a
+small x before log or after exp see them); `cumsum` (composed as a triangular matmul it costs n²).
 """
 
 import builtins
@@ -215,6 +220,15 @@ def _sigmoid(xp, x):
     return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
 
 
+_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
+
+
+def _cumsum(xp, x, *, axis, reverse):
+    if reverse:                                         # from the far end: flip, running sum, flip back
+        return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
+    return np.cumsum(x, axis)
+
+
 def _inverse_permutation(axes: tuple) -> list:
     """The permutation that undoes `axes`: inverse[axes[i]] = i (np.argsort(axes), without NumPy)."""
     inverse = [0] * len(axes)
@@ -240,13 +254,23 @@ div = elementwise("/", "a / b", lambda xp, a, b: xp.divide(a, b),
     lambda xp, out, a, b: xp.divide(1, b),
     lambda xp, out, a, b: xp.divide(-out, b))           # ∂(a/b)/∂b = -a/b² = -out/b
 
+# At the edges, PyTorch's numbers (torch 2.13, checked in tests/test_new_ops.py):
+# ∂(aᵇ)/∂a = b·aᵇ⁻¹, and 0 wherever b = 0, for every a: aᵇ is then the constant 1. The exponent
+#   b - 1 becomes b - 0 there, so the product is 0 · a⁰ = 0 where 0 · 0⁻¹ would be nan. So ∂(x⁰)/∂x
+#   at x = 0 is 0 (torch: 0.0); ∂(0^0.5)/∂a = inf and ∂(0⁻¹)/∂a = -inf (torch: inf, -inf).
+#   (One comparison more than b·aᵇ⁻¹; a `where` would cost three times that on small arrays.)
+# ∂(aᵇ)/∂b = aᵇ ln a; at a = 0 it is 0 where b ≥ 0 (torch: 0.0 for b = 0, 0.5, 2; 0ᵇ is constant for
+#   b > 0) and -inf where b < 0 (torch: -inf for b = -1, -0.5: aᵇ ln a → +inf · -inf).
 pow = elementwise("**", "a ** b", lambda xp, a, b: xp.power(a, b),  # noqa: A001
-    lambda xp, out, a, b: b * xp.power(a, b - 1),
-    lambda xp, out, a, b: out * xp.log(xp.where(a == 0, 1, a)))   # ∂(aᵇ)/∂b = aᵇ ln a; 0 at a = 0, as PyTorch
+    lambda xp, out, a, b: b * xp.power(a, b - (b != 0)),
+    lambda xp, out, a, b: xp.where((a == 0) * (b < 0), -np.inf, out * xp.log(xp.where(a == 0, 1, a))))
 
+# a > b: a gets g; a < b: b gets g; a tie splits it; where a or b is nan (unordered; out is nan)
+# both get all of it, as in torch (maximum(nan, 1), maximum(1, nan): gradients 1.0 and 1.0).
+# Written with out, as many comparisons as the tie rule alone: out ≠ b holds for a > b and for nan.
 maximum = elementwise("maximum", "max(a, b)", lambda xp, a, b: xp.maximum(a, b),
-    lambda xp, out, a, b: (a > b) + (a == b) / 2,       # a tie splits the gradient
-    lambda xp, out, a, b: (b > a) + (a == b) / 2)
+    lambda xp, out, a, b: (out != b) + (a == b) / 2,
+    lambda xp, out, a, b: (out != a) + (a == b) / 2)
 
 where = elementwise("where", "cond ? a : b", lambda xp, cond, a, b: xp.where(cond, a, b),
     None,                                               # the condition is not differentiable
@@ -282,6 +306,25 @@ leaky_relu = elementwise("leaky_relu", "x if x > 0 else slope·x",
     lambda xp, x, *, slope: xp.where(x > 0, x, slope * x),
     lambda xp, out, x, *, slope: xp.where(x > 0, 1.0, slope))
 
+sin = elementwise("sin", "sin x", lambda xp, x: xp.sin(x),
+    lambda xp, out, x: xp.cos(x))                       # sin' = cos
+
+cos = elementwise("cos", "cos x", lambda xp, x: xp.cos(x),
+    lambda xp, out, x: -xp.sin(x))                      # cos' = -sin
+
+arctan = elementwise("arctan", "arctan x", lambda xp, x: xp.arctan(x),
+    lambda xp, out, x: xp.divide(1, 1 + x * x))         # arctan' = 1/(1 + x²)
+
+log1p = elementwise("log1p", "ln(1 + x)", lambda xp, x: xp.log1p(x),
+    lambda xp, out, x: xp.divide(1, 1 + x))             # (ln(1 + x))' = 1/(1 + x)
+
+expm1 = elementwise("expm1", "eˣ - 1", lambda xp, x: xp.expm1(x),
+    lambda xp, out, x: out + 1)                         # (eˣ - 1)' = eˣ
+
+# erf's forward is math.erf entry by entry (xp.erf): as exact as the C library, slower than a ufunc
+# (≈ 0.1 µs an entry); NumPy has no erf and scipy is not a dependency.
+erf = elementwise("erf", "erf x = 2/√π ∫₀ˣ e^(-t²) dt", lambda xp, x: xp.erf(x),
+    lambda xp, out, x: _TWO_OVER_SQRT_PI * xp.exp(-(x * x)))   # erf' = 2/√π e^(-x²)
 
 
 
@@ -305,6 +348,10 @@ scatter_add = linear("scatter_add", "zeros[index] += x", _scatter_add,
 
 concatenate = linear("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: np.concatenate(xs, axis=axis),
     for_each_input(_concatenate_vjp))
+
+# the running sum along an axis; its transpose is the running sum from the other end (reverse=True)
+cumsum = linear("cumsum", "running Σ x", _cumsum,
+    lambda xp, g, out, x, *, axis, reverse: xp.cumsum(g, axis, not reverse))
 
 stack = linear("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
     for_each_input(lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)]))

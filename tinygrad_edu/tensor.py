@@ -10,10 +10,11 @@ from numpy.lib.array_utils import normalize_axis_index, normalize_axis_tuple
 
 from . import ops
 from .autograd import NO_SETTINGS, Node, apply, backward, enable_grad, new_node, next_serial
+from .composed import ElementwiseMath
 from .xp import arrays, recorded, sum_to
 
 
-class Tensor(Node):
+class Tensor(Node, ElementwiseMath):
     """An n-dimensional array in a computation graph.
 
     >>> W = Tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
@@ -170,6 +171,10 @@ class Tensor(Node):
         inside = (self.data >= (-np.inf if lo is None else lo)) & (self.data <= (np.inf if hi is None else hi))
         return where(inside, self, np.clip(self.data, lo, hi))
 
+    def clamp(self, min: float | None = None, max: float | None = None) -> Tensor:  # noqa: A002
+        """PyTorch's name for clip."""
+        return self.clip(min, max)
+
     def softmax(self, axis: int = -1) -> Tensor:
         """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine."""
         return apply(ops.softmax, self, axis=self._axis("softmax", axis))
@@ -195,6 +200,80 @@ class Tensor(Node):
         axes = self._axes("min", axis, nonempty=True)
         return -(-self).max(axes, keepdims)
 
+    def prod(self, axis=None, keepdims: bool = False) -> Tensor:
+        """Π x, composed of pairwise products (log₂ n rounds of a · b): no division by x, so the
+        gradient is right where entries are 0 (one zero: the product of the others; two: 0), and
+        so is the second derivative."""
+        axes = self._axes("prod", axis)
+        axes = tuple(range(self.ndim)) if axes is None else axes
+        kept = [a for a in range(self.ndim) if a not in axes]
+        out_shape = tuple(1 if a in axes else n for a, n in enumerate(self.shape)) if keepdims else \
+            tuple(self.shape[a] for a in kept)
+        n = int(np.prod([self.shape[a] for a in axes]))
+        x = self.permute(kept + list(axes)) if kept + list(axes) != list(range(self.ndim)) else self
+        x = x.reshape(tuple(self.shape[a] for a in kept) + (n,))
+        if n == 0:                                   # the empty product is 1
+            return (x.sum(-1) * 0 + 1).reshape(out_shape)
+        while n > 1:                                 # multiply neighbours: n → ⌈n/2⌉ entries
+            pairs = x[..., 0:n - 1:2] * x[..., 1::2]
+            x = pairs if n % 2 == 0 else concatenate([pairs, x[..., n - 1:]], axis=-1)
+            n = x.shape[-1]
+        return x.reshape(out_shape)
+
+    def var(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
+        """Σ (x - mean x)² / (n - ddof), as np.var (ddof=0; ddof=1 is torch's default, unbiased)."""
+        axes = self._axes("var", axis)
+        count = self.size if axes is None else int(np.prod([self.shape[a] for a in axes]))
+        d = self - self.mean(axes, keepdims=True)
+        return (d * d).sum(axes, keepdims) / (count - ddof)
+
+    def std(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
+        """√var, as np.std."""
+        return self.var(axis, keepdims, ddof=ddof).sqrt()
+
+    def norm(self, ord: float = 2, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A002
+        """The vector norm (Σ |x|^ord)^(1/ord) of the entries (along axis), as torch.linalg.vector_norm:
+        ord 2 by default (a matrix gets its Frobenius norm), 1, inf, or any ord > 0. Where the norm is 0
+        its gradient is 0, as torch's (√ of 0 would give 0 · ∞ = nan)."""
+        axes = self._axes("norm", axis)
+        if ord == np.inf:
+            return self.abs().max(axes, keepdims)
+        if ord == 1:
+            return self.abs().sum(axes, keepdims)
+        if not ord > 0:
+            raise ValueError(f"norm: ord must be positive (or inf), got {ord!r}")
+        total = (self * self if ord == 2 else self.abs() ** ord).sum(axes, keepdims)
+        zero = total.data == 0
+        if not zero.any():
+            return total.sqrt() if ord == 2 else total ** (1 / ord)
+        # the root taken of 1 where the total is 0, then replaced by 0: no gradient reaches √0
+        safe = where(zero, 1.0, total)
+        return where(zero, 0.0, safe.sqrt() if ord == 2 else safe ** (1 / ord))
+
+    def logsumexp(self, axis=None, keepdims: bool = False) -> Tensor:
+        """log Σ eˣ, computed as m + log Σ e^(x - m) with m = max x held constant (its derivative
+        cancels exactly), so ±1000 are fine; the gradient is softmax x."""
+        axes = self._axes("logsumexp", axis, nonempty=True)
+        m = self.data.max(axis=axes, keepdims=True)
+        m = np.where(np.isfinite(m), m, 0)           # all -inf (or an inf): shift by nothing
+        lse = (self - m).exp().sum(axes, keepdims).log()
+        return lse + (m if keepdims else m.reshape(lse.shape))
+
+    def cumsum(self, axis: int) -> Tensor:
+        """The running sum along axis, as np.cumsum (an axis is required: no flattening)."""
+        return apply(ops.cumsum, self, axis=self._axis("cumsum", axis), reverse=False)
+
+    def argmax(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the largest entry (of the flattened tensor, or along axis): an integer
+        tensor, no gradient."""
+        self._axes("argmax", axis, nonempty=True)
+        return Tensor(np.argmax(self.data, axis=axis, keepdims=keepdims))
+
+    def argmin(self, axis: int | None = None, keepdims: bool = False) -> Tensor:
+        """The index of the smallest entry: an integer tensor, no gradient."""
+        self._axes("argmin", axis, nonempty=True)
+        return Tensor(np.argmin(self.data, axis=axis, keepdims=keepdims))
+
     # ---- shapes ----------------------------------------------------------------------------------
     def reshape(self, *shape) -> Tensor:
         shape = tuple(shape[0]) if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape
@@ -219,6 +298,37 @@ class Tensor(Node):
                 or sorted(a % self.ndim if self.ndim else a for a in axes) != list(range(self.ndim))):
             raise ValueError(f"transpose: axes {axes} are not a permutation of the {self.ndim} axes of shape {self.shape}")
         return apply(ops.transpose, self, axes=tuple(a % self.ndim for a in axes))
+
+    def permute(self, *dims) -> Tensor:
+        """PyTorch's name for transpose with axes."""
+        return self.transpose(*dims)
+
+    def squeeze(self, axis=None) -> Tensor:
+        """Drop axes of length 1 (all of them, or the ones given), as np.squeeze: a reshape."""
+        if axis is None:
+            axes = tuple(a for a, n in enumerate(self.shape) if n == 1)
+        else:
+            axes = self._axes("squeeze", axis)
+            longer = [a for a in axes if self.shape[a] != 1]
+            if longer:
+                raise ValueError(f"squeeze: axis {longer[0]} of shape {self.shape} has length "
+                                 f"{self.shape[longer[0]]}, not 1")
+        return self.reshape(tuple(n for a, n in enumerate(self.shape) if a not in axes))
+
+    def expand_dims(self, axis) -> Tensor:
+        """Insert axes of length 1 at the given places of the result, as np.expand_dims: a reshape."""
+        n_new = 1 if isinstance(axis, int) else len(axis)
+        try:
+            axes = normalize_axis_tuple(axis, self.ndim + n_new)
+        except (np.exceptions.AxisError, TypeError, ValueError):
+            raise ValueError(f"expand_dims: axis {axis} is out of range for a result of "
+                             f"{self.ndim + n_new} dimensions (from shape {self.shape})") from None
+        rest = iter(self.shape)
+        return self.reshape(tuple(1 if a in axes else next(rest) for a in range(self.ndim + n_new)))
+
+    def unsqueeze(self, dim: int) -> Tensor:
+        """PyTorch's name for expand_dims."""
+        return self.expand_dims(dim)
 
     @property
     def T(self) -> Tensor:
@@ -309,6 +419,127 @@ def where(cond, a, b) -> Tensor:
 def maximum(a, b) -> Tensor:
     """Elementwise max(a, b); where a == b each gets half the gradient."""
     return _binary(ops.maximum, a, b)
+
+
+def minimum(a, b) -> Tensor:
+    """Elementwise min(a, b) = -max(-a, -b): no rule of its own (ties split, nan passes to both)."""
+    a, b = _tensors(a, b)
+    return -maximum(-a, -b)
+
+
+def einsum(subscripts: str, *operands) -> Tensor:
+    """Einstein summation, as np.einsum ('ij,jk->ik', 'bij,bjk->bik', 'i,i->', 'ij->ji', 'ii->i',
+    '...ij,...jk->...ik'), composed of transpose, reshape, getitem, sum and matmul: no rule of its own.
+
+    Each operand's repeated index becomes its diagonal (a getitem), then operands are joined left to
+    right: indices both share and nobody needs later are contracted by one batched matmul, indices
+    no one else has are summed first. A size-1 axis under '...' broadcasts, as in NumPy.
+    """
+    ins, out = _parse_einsum(subscripts, [np.ndim(_data(x)) for x in operands])
+    terms = []
+    for letters, x in zip(ins, _tensors(*operands)):
+        if x.ndim != len(letters):
+            raise ValueError(f"einsum: operand of shape {x.shape} has {x.ndim} dimensions but its "
+                             f"subscripts {''.join(letters)!r} name {len(letters)}")
+        terms.append(_einsum_diagonals(list(letters), x))
+    sizes = {}
+    for letters, x in terms:
+        for c, n in zip(letters, x.shape):
+            if sizes.setdefault(c, n) != n and 1 not in (sizes[c], n):
+                raise ValueError(f"einsum: index {c!r} has length {sizes[c]} in one operand and {n} in another")
+            sizes[c] = max(sizes[c], n)
+    letters, x = terms[0]
+    letters, x = _einsum_sum_unused(letters, x, out, terms[1:])
+    for k in range(1, len(terms)):
+        later = terms[k + 1:]
+        b_letters, b = _einsum_sum_unused(*terms[k], out, later + [(letters, None)])
+        letters, x = _einsum_pair(letters, x, b_letters, b, out, later)
+    letters, x = _einsum_sum_unused(letters, x, out, [])
+    return x.transpose([letters.index(c) for c in out]) if letters != out else x
+
+
+
+def _parse_einsum(subscripts: str, ndims: list) -> tuple:
+    """'ij,jk->ik' -> ([['i','j'], ['j','k']], ['i','k']); '...' becomes letters einsum does not use."""
+    spec = subscripts.replace(" ", "")
+    inputs, arrow, output = spec.partition("->")
+    parts = inputs.split(",")
+    if len(parts) != len(ndims):
+        raise ValueError(f"einsum: {subscripts!r} names {len(parts)} operand(s) but {len(ndims)} were given")
+    free = [c for c in "ZYXWVUTSRQPONMLKJIHGFEDCBA" if c not in spec]
+    n_dots = max([n - len(p.replace("...", "")) for p, n in zip(parts, ndims) if "..." in p], default=0)
+    dots = free[:n_dots][::-1]
+    ins = []
+    for p, n in zip(parts, ndims):
+        named = p.replace("...", "")
+        if not all(c.isalpha() for c in named) or p.count("...") > 1:
+            raise ValueError(f"einsum: cannot read the subscripts {p!r} of {subscripts!r}")
+        k = n - len(named)
+        ins.append(list(p.replace("...", "".join(dots[n_dots - k:]) if k > 0 else "")))
+    if arrow:
+        if dots and "..." not in output:
+            raise ValueError(f"einsum: {subscripts!r}: the inputs' '...' stands for {n_dots} axes, so the output "
+                             f"must have '...' too (as in NumPy)")
+        out = list(output.replace("...", "".join(dots)))
+        for c in out:
+            if sum(c in letters for letters in ins) == 0 or out.count(c) > 1:
+                raise ValueError(f"einsum: output index {c!r} of {subscripts!r} must appear once, and in an input")
+    else:                                            # NumPy's implicit output: the letters seen once, sorted
+        seen = [c for letters in ins for c in letters]
+        out = dots + sorted(c for c in set(seen) if seen.count(c) == 1 and c not in dots)
+    return ins, out
+
+
+def _einsum_diagonals(letters: list, x: Tensor) -> tuple:
+    """An index repeated within one operand ('ii') takes the diagonal: x[arange, arange] moved first."""
+    for c in list(dict.fromkeys(letters)):
+        while letters.count(c) > 1:
+            p = letters.index(c)
+            q = letters.index(c, p + 1)
+            if x.shape[p] != x.shape[q]:
+                raise ValueError(f"einsum: repeated index {c!r} has lengths {x.shape[p]} and {x.shape[q]}")
+            rest = [a for a in range(x.ndim) if a not in (p, q)]
+            idx = np.arange(x.shape[p])
+            x = x.transpose([p, q] + rest)[idx, idx]
+            letters = [c] + [letters[a] for a in rest]
+    return letters, x
+
+
+def _einsum_sum_unused(letters: list, x: Tensor, out: list, others: list) -> tuple:
+    """Sum over the indices of x that neither the output nor another operand mentions."""
+    needed = set(out).union(*(set(o) for o, _ in others))
+    gone = [a for a, c in enumerate(letters) if c not in needed]
+    if not gone:
+        return letters, x
+    return [c for c in letters if c in needed], x.sum(tuple(gone))
+
+
+def _einsum_pair(a_letters: list, a: Tensor, b_letters: list, b: Tensor, out: list, later: list) -> tuple:
+    """Join two operands by one matmul: batch indices (in both, needed later) lead, contracted
+    indices (in both, needed by no one else) meet in the product, the rest stay as rows / columns."""
+    needed = set(out).union(*(set(o) for o, _ in later))
+    both = [c for c in a_letters if c in b_letters]
+    batch = [c for c in both if c in needed]
+    inner = [c for c in both if c not in needed]
+    rows = [c for c in a_letters if c not in b_letters]
+    cols = [c for c in b_letters if c not in a_letters]
+    for c in inner:                                  # a broadcast (length 1) contracted index: Σ the other side first
+        i, j = a_letters.index(c), b_letters.index(c)
+        if a.shape[i] != b.shape[j]:
+            if a.shape[i] == 1:
+                b = b.sum(j, keepdims=True)
+            else:
+                a = a.sum(i, keepdims=True)
+    a_size = dict(zip(a_letters, a.shape))
+    b_size = dict(zip(b_letters, b.shape))
+    a2 = a.transpose([a_letters.index(c) for c in batch + rows + inner])
+    b2 = b.transpose([b_letters.index(c) for c in batch + inner + cols])
+    n_inner = int(np.prod([a_size[c] for c in inner]))
+    a2 = a2.reshape(tuple(a_size[c] for c in batch) + (int(np.prod([a_size[c] for c in rows])), n_inner))
+    b2 = b2.reshape(tuple(b_size[c] for c in batch) + (n_inner, int(np.prod([b_size[c] for c in cols]))))
+    product = matmul(a2, b2)                         # batch dimensions broadcast, as '...' does
+    shape = product.shape[:len(batch)] + tuple(a_size[c] for c in rows) + tuple(b_size[c] for c in cols)
+    return batch + rows + cols, product.reshape(shape)
 
 
 # ---- turning arguments into tensors --------------------------------------------------------------

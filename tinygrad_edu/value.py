@@ -6,10 +6,11 @@ import numbers
 
 from . import ops
 from .autograd import NO_SETTINGS, Node, apply, backward, new_node, next_serial
+from .composed import ElementwiseMath
 from .xp import floats
 
 
-class Value(Node):
+class Value(Node, ElementwiseMath):
     """A scalar in a computation graph.
 
     >>> x, w, b = Value(2.0, label="x"), Value(-3.0, label="w"), Value(6.8813735870195432, label="b")
@@ -22,7 +23,9 @@ class Value(Node):
     (the primitive that made this node and its operands; None and () for a leaf), `attrs`.
     `grad` is 0.0 until `backward()` reaches this node, as in micrograd, so the lecture's
     `x.grad += ...` by hand works; `zero_grad()` sets it back to 0.0.
-    Numbers combine with Values on either side: `2 * x`, `1 - x`.
+    Numbers combine with Values on either side: `2 * x`, `1 - x`. The elementwise functions
+    (`sin cos tan arctan sinh cosh log1p expm1 erf square softplus gelu silu pow`) are
+    `ElementwiseMath`'s, the same as `Tensor`'s.
     """
 
     __slots__ = ()

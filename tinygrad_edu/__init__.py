@@ -9,6 +9,7 @@ Read in this order (each file imports only the ones above it):
     composed.py     the elementwise maths Value and Tensor share (sin, ..., gelu), written once
     value.py        Value: one number in a graph (micrograd's node); Dual, its forward mode
     tensor.py       Tensor: a NumPy array in a graph, and concatenate/stack/where/maximum/minimum/einsum
+    conv.py         conv2d, max_pool2d, avg_pool2d: windows of an image, then ops it already has
     functional.py   grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as
                     functions that compose (grad(grad(f)), jacfwd(jacrev(f)), ...)
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
@@ -22,6 +23,7 @@ from .ops import Op, elementwise, linear, primitive
 from .autograd import Node, apply, backward_step, detect_anomaly, enable_grad, group, is_grad_enabled, no_grad, topological_order
 from .tensor import Tensor, concatenate, einsum, matmul, maximum, minimum, stack, sum_to, where
 from .value import Dual, Value
+from .conv import avg_pool2d, conv2d, max_pool2d
 from .functional import grad, hessian, jacfwd, jacrev, jvp, tree_flatten, tree_unflatten, value_and_grad, vjp
 from .counting import OpCount, count_ops
 from .check import GradcheckError, assert_grads_close, gradcheck, gradgradcheck, numerical_grad
@@ -30,7 +32,7 @@ from .draw import draw_backward_steps, draw_graph
 draw_dot = draw_graph   # micrograd's lecture calls it draw_dot
 
 __all__ = [
-    "Value", "Tensor", "concatenate", "stack", "where", "maximum", "minimum", "einsum", "matmul", "sum_to",
+    "Value", "Tensor", "conv2d", "max_pool2d", "avg_pool2d", "concatenate", "stack", "where", "maximum", "minimum", "einsum", "matmul", "sum_to",
     "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "backward_step",
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "value_and_grad", "tree_flatten", "tree_unflatten", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",

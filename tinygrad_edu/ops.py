@@ -242,6 +242,35 @@ def _concatenate_vjp(xp, g, out, *xs, axis, i):
     return g[(slice(None),) * (axis % g.ndim) + (slice(start, start + xs[i].shape[axis]),)]
 
 
+def _windows(xp, x, *, size, strides):
+    """The (kh, kw) windows of a channels-last batch x (N, H, W, C), every `strides` apart, as
+    (N, OH, OW, kh, kw, C): a strided view, no copy (np.lib.stride_tricks.sliding_window_view)."""
+    (kh, kw), (sh, sw) = size, strides
+    view = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
+    return view.transpose(0, 1, 2, 4, 5, 3)          # (N, OH, OW, C, kh, kw) -> window axes before C
+
+
+def _window_sum(xp, g, *, shape, size, strides):
+    """windows' transpose: each window's entries added back where they came from (overlaps add up),
+    into zeros of the input's `shape`: one strided slice per kernel position, kh·kw adds in all."""
+    (kh, kw), (sh, sw) = size, strides
+    out = np.zeros(shape, dtype=g.dtype)
+    oh, ow = g.shape[1], g.shape[2]
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :] += g[:, :, :, i, j, :]
+    return out
+
+
+def _pad(xp, x, *, widths, value):
+    return np.pad(x, widths, constant_values=value)
+
+
+def _unpad(g, widths):
+    """pad's transpose: the part of g that was x (the padding gets no gradient)."""
+    return g[tuple(slice(before, n - after) for (before, after), n in zip(widths, g.shape))]
+
+
 # ---- elementwise, two inputs: ∂out/∂a, ∂out/∂b ----------------------------------------------
 
 add = elementwise("+", "a + b", lambda xp, a, b: a + b, one, one)
@@ -352,6 +381,21 @@ concatenate = linear("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: n
 # the running sum along an axis; its transpose is the running sum from the other end (reverse=True)
 cumsum = linear("cumsum", "running Σ x", _cumsum,
     lambda xp, g, out, x, *, axis, reverse: xp.cumsum(g, axis, not reverse))
+
+# sliding windows over the two spatial axes of (N, H, W, C): convolution is windows then a matrix
+# product, max pooling windows then max, average pooling windows then mean (no rule of their own)
+windows = linear("windows", "windows(x)", _windows,
+    lambda xp, g, out, x, *, size, strides: xp.window_sum(g, x.shape, size, strides))
+
+# windows' transpose; its own transpose is windows again
+window_sum = linear("window_sum", "Σ windows", _window_sum,
+    lambda xp, g, out, x, *, shape, size, strides: xp.windows(g, size, strides))
+
+# pad with a constant: affine, not linear (its constant may be -inf, for max pooling), so its
+# derivative pads with zeros
+pad = primitive("pad", "pad(x)", _pad,
+    (lambda xp, g, out, x, *, widths, value: _unpad(g, widths),),
+    lambda xp, ts, out, x, *, widths, value: _pad(xp, ts[0], widths=widths, value=0.0))
 
 stack = linear("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
     for_each_input(lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)]))

@@ -104,6 +104,14 @@ class arrays:
         return ops.scatter_add.forward(None, g, shape=shape, index=index)
 
     @staticmethod
+    def windows(g, size: tuple, strides: tuple):
+        return ops.windows.forward(None, g, size=size, strides=strides)
+
+    @staticmethod
+    def window_sum(g, shape: tuple, size: tuple, strides: tuple):
+        return ops.window_sum.forward(None, g, shape=shape, size=size, strides=strides)
+
+    @staticmethod
     def sum_to(g, x: np.ndarray) -> np.ndarray:
         """g with broadcasting undone (summed to x's shape), in x's dtype (float32 stays float32)."""
         if type(g) is not np.ndarray:
@@ -189,6 +197,14 @@ class recorded:
     @staticmethod
     def scatter_add(g, shape: tuple, index):
         return apply(ops.scatter_add, g, shape=shape, index=index)
+
+    @staticmethod
+    def windows(g, size: tuple, strides: tuple):
+        return apply(ops.windows, g, size=size, strides=strides)
+
+    @staticmethod
+    def window_sum(g, shape: tuple, size: tuple, strides: tuple):
+        return apply(ops.window_sum, g, shape=shape, size=size, strides=strides)
 
     @staticmethod
     def sum_to(g, x):

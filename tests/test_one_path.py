@@ -115,3 +115,16 @@ def test_composed_ops_need_no_rule_of_their_own():
     (x.clip(-1.0, 2.0).sum() + x.min()).backward()
     assert x.grad.tolist() == [1.0, 1.0, 0.0]              # clip passes 1, 0; min adds 1 at -2 (clipped there)
     backward_step((), tg.value.Value.xp)                   # no nodes: nothing to do
+
+
+def test_tensor_copies_the_callers_array_and_from_numpy_shares_it():
+    X = np.ones((3, 2))
+    W = Tensor(np.ones((2, 1)), requires_grad=True, dtype=np.float64)
+    loss = (Tensor(X) @ W).sum() * 1.0 + (X @ W).sum()     # X as a tensor, and as an array constant
+    X *= 10                                                 # the caller changes their array afterwards
+    loss.backward()
+    assert W.grad.tolist() == [[6.0], [6.0]]                # the gradient of the graph as it was built
+    shared = Tensor.from_numpy(X)
+    assert shared.data is X and not shared.requires_grad
+    with pytest.raises(TypeError, match="needs a numeric NumPy array"):
+        Tensor.from_numpy([1.0, 2.0])

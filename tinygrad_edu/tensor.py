@@ -27,9 +27,9 @@ class Tensor(Node, ElementwiseMath):
 
     The fields are `Node`'s, as on `Value`. dtype follows PyTorch: Python floats and lists of them
     become float32, NumPy arrays keep their dtype, integers stay integers (and cannot require a
-    gradient). `data` is the NumPy array itself, not a copy. `grad` is None until `backward()`
-    reaches this tensor, then an array of the tensor's shape and dtype; a leaf's grad accumulates
-    across calls (`zero_grad()` sets it back to None).
+    gradient). `data` is a copy of the array given (as torch.tensor; `Tensor.from_numpy` shares
+    it). `grad` is None until `backward()` reaches this tensor, then an array of the tensor's shape
+    and dtype; a leaf's grad accumulates across calls (`zero_grad()` sets it back to None).
     """
 
     __slots__ = ()
@@ -105,8 +105,22 @@ class Tensor(Node, ElementwiseMath):
         return self.data.item()
 
     def detach(self) -> Tensor:
-        """The same data, cut from the graph (no op, no gradient)."""
-        return Tensor(self.data)
+        """The same data (shared, not copied), cut from the graph (no op, no gradient)."""
+        return Tensor.from_numpy(self.data)
+
+    @staticmethod
+    def from_numpy(array: np.ndarray) -> Tensor:
+        """A constant Tensor sharing `array`'s memory, no copy (as torch.from_numpy): quicker than
+        `Tensor(array)`, which copies, for when the caller will not change the array while the
+        graph is alive. nn's training loop uses it for the batches it cuts itself.
+
+        >>> a = np.ones(3); t = Tensor.from_numpy(a); t.data is a
+        True
+        """
+        if type(array) is not np.ndarray or array.dtype.kind not in "biuf":
+            raise TypeError(f"Tensor.from_numpy(array): needs a numeric NumPy array, got "
+                            f"{type(array).__name__} {_short(array)}; use Tensor(data) for anything else")
+        return new_node(Tensor, array)
 
     def __len__(self) -> int:
         if self.ndim == 0:
@@ -548,7 +562,8 @@ def _as_array(data, dtype) -> np.ndarray:
     if isinstance(data, Tensor):
         data = data.data
     if isinstance(data, (np.ndarray, np.generic)):
-        arr = np.asarray(data)
+        arr = np.array(data, copy=True)           # the caller's array stays theirs: changing it later
+                                                  # must not change this tensor or its gradient (torch.tensor)
     else:
         try:
             arr = np.asarray(data)
@@ -579,7 +594,7 @@ def _constant(x, like: Tensor | None) -> Tensor:
     """A number or array operand as a constant tensor. A Python number takes the other operand's
     dtype (float32 stays float32: `t * 0.5` is not promoted), as in NumPy and PyTorch."""
     if type(x) is np.ndarray and x.dtype.kind in "biuf":    # the common cases, checked in one step
-        return new_node(Tensor, x)
+        return new_node(Tensor, x.copy())                   # a copy: the caller may change theirs later
     if (type(x) is float or type(x) is int) and like is not None and like.data.dtype.kind == "f":
         return new_node(Tensor, np.asarray(x, dtype=like.data.dtype))     # = np.result_type(like, x)
     if isinstance(x, numbers.Number) and not isinstance(x, np.generic) and like is not None:

@@ -13,7 +13,8 @@ Read in this order (each file imports only the ones above it):
     functional.py   grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as
                     functions that compose (grad(grad(f)), jacfwd(jacrev(f)), ...)
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
-    check.py        gradcheck, numerical_grad, assert_grads_close
+    diagnose.py     explain_mismatch: which mistake a wrong hand-derived gradient is
+    check.py        gradcheck, gradgradcheck, numerical_grad, assert_grads_close
     draw.py         draw_graph, draw_backward_steps: pictures (graphviz, imported lazily); the
                     engine never imports it
 """
@@ -26,6 +27,7 @@ from .value import Dual, Value
 from .conv import avg_pool2d, conv2d, max_pool2d
 from .functional import grad, hessian, jacfwd, jacrev, jvp, tree_flatten, tree_unflatten, value_and_grad, vjp
 from .counting import OpCount, count_ops
+from .diagnose import explain_mismatch
 from .check import GradcheckError, assert_grads_close, gradcheck, gradgradcheck, numerical_grad
 from .draw import draw_backward_steps, draw_graph
 
@@ -36,7 +38,7 @@ __all__ = [
     "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "backward_step",
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "value_and_grad", "tree_flatten", "tree_unflatten", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
-    "gradcheck", "gradgradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
+    "gradcheck", "gradgradcheck", "explain_mismatch", "numerical_grad", "assert_grads_close", "GradcheckError",
     "draw_graph", "draw_backward_steps", "draw_dot",
 ]
 __version__ = "0.1.0"

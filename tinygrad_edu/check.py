@@ -17,6 +17,7 @@ from typing import Callable, Mapping, Sequence
 import numpy as np
 
 from .autograd import no_grad
+from .diagnose import explain_mismatch
 from .functional import grad, jacfwd, jacrev
 from .tensor import Tensor
 
@@ -134,8 +135,20 @@ def gradcheck(f: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e
                                      err[k] / max(abs(num[k]), 1e-300) if np.isfinite(err[k]) else np.inf))
     if failures:
         failures.sort(key=lambda row: -row[6] if np.isfinite(row[6]) else -np.inf)
-        raise GradcheckError(_table(failures, atol, rtol, len(numeric) > 1))
+        table = _table(failures, atol, rtol, len(numeric) > 1)
+        raise GradcheckError(table + _diagnoses(f, xs, wrt, numeric, atol, rtol))
     return True
+
+
+def _diagnoses(f, xs, wrt, numeric, atol: float, rtol: float) -> str:
+    """For a scalar f, a line per input whose reverse-mode gradient fits a known mistake."""
+    if len(numeric) != 1 or any(j.shape != xs[i].shape for i, j in zip(wrt, numeric[0])):
+        return ""
+    analytic = _analytic_jacobians(f, xs, wrt, "reverse", 1)[0]
+    names = [f"input {i}" for i in wrt]
+    expected = dict(zip(names, numeric[0]))
+    lines = [explain_mismatch(a, n, name, expected, rtol, atol) for a, n, name in zip(analytic, numeric[0], names)]
+    return "".join(f"\n→ {line}" for line in lines if line)
 
 
 def gradgradcheck(f: Callable, inputs: Sequence, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
@@ -183,9 +196,12 @@ def _table(failures: list, atol: float, rtol: float, several_outputs: bool, show
 
 
 def assert_grads_close(actual, expected, names: Sequence[str] | None = None,
-                       rtol: float = 1e-7, atol: float = 0.0, allow_inf: bool = False) -> None:
+                       rtol: float = 1e-7, atol: float = 0.0, allow_inf: bool = False, lang: str | None = None) -> None:
     """Assert that gradients agree, |actual - expected| ≤ atol + rtol·|expected| everywhere.
     A nan or inf on either side fails (with allow_inf=True, the same infinity on both passes).
+    Under a failing entry, the mistake it looks like when one explains it all (`explain_mismatch`:
+    transposed, scaled by the batch size, sign flipped, swapped, all zero, one row), in English or
+    Bahasa Indonesia (`lang="id"` or TINYGRAD_EDU_LANG=id).
 
     `actual` and `expected` are matching dicts {name: array} or sequences of arrays (named by
     `names`, else by position). Tensors count as their `.grad`.
@@ -203,9 +219,19 @@ def assert_grads_close(actual, expected, names: Sequence[str] | None = None,
             raise AssertionError(f"assert_grads_close: {len(actual)} actual gradients but {len(expected)} expected")
         names = list(names) if names is not None else [f"#{i}" for i in range(len(actual))]
         pairs = list(zip(names, actual, expected))
-    reports = [r for r in (_compare(name, a, e, rtol, atol, allow_inf) for name, a, e in pairs) if r]
+    expected_by_name = {name: _grad_of(e) for name, _, e in pairs}
+    reports = []
+    for name, a, e in pairs:
+        report = _compare(name, a, e, rtol, atol, allow_inf)
+        if report:
+            why = explain_mismatch(_grad_of(a), _grad_of(e), name, expected_by_name, rtol, atol, lang)
+            reports.append(report + (f"\n    → {why}" if why else ""))
     if reports:
         raise AssertionError("gradients differ:\n" + "\n".join(reports))
+
+
+def _grad_of(x) -> np.ndarray:
+    return np.asarray(x.grad if isinstance(x, Tensor) else x, dtype=np.float64)
 
 
 def _compare(name: str, actual, expected, rtol: float, atol: float, allow_inf: bool) -> str | None:

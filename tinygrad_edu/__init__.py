@@ -12,8 +12,8 @@ Read in this order (each file imports only the ones above it):
                     functions that compose (grad(grad(f)), jacfwd(jacrev(f)), ...)
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
     check.py        gradcheck, numerical_grad, assert_grads_close
-    draw.py         draw_graph, draw_backward_steps: pictures (graphviz, imported lazily); the
-                    engine never imports it
+    draw/           draw_graph, draw_backward_steps, show_backward: pictures and the step-by-step
+                    page (graphviz, imported lazily); the engine never imports it
 """
 
 from . import ops
@@ -24,7 +24,7 @@ from .value import Dual, Value
 from .functional import grad, hessian, jacfwd, jacrev, jvp, tree_flatten, tree_unflatten, value_and_grad, vjp
 from .counting import OpCount, count_ops
 from .check import GradcheckError, assert_grads_close, gradcheck, gradgradcheck, numerical_grad
-from .draw import draw_backward_steps, draw_graph
+from .draw import backward_frames, draw_backward_steps, draw_graph, show_backward
 
 draw_dot = draw_graph   # micrograd's lecture calls it draw_dot
 
@@ -34,6 +34,6 @@ __all__ = [
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "value_and_grad", "tree_flatten", "tree_unflatten", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
     "gradcheck", "gradgradcheck", "numerical_grad", "assert_grads_close", "GradcheckError",
-    "draw_graph", "draw_backward_steps", "draw_dot",
+    "draw_graph", "draw_backward_steps", "backward_frames", "show_backward", "draw_dot",
 ]
 __version__ = "0.1.0"

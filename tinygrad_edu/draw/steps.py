@@ -136,13 +136,18 @@ def _backward_one(node, arrived: Counter, w: Walk) -> list[Arrival]:
     g = _copy(node.grad)
     one = np.ones_like(node.data) if isinstance(node.data, np.ndarray) else 1.0
     locals_, shares = sent(node, one), sent(node, g)   # the same rule, from 1 and from ∂L/∂node
+    before = {id(x): _copy(x.grad) for x in node.inputs}
     backward_step((node,), node.xp)                  # the engine's own step, on the real graph
     out = []
     for i, x in enumerate(node.inputs):
         if shares[i] is None:
             continue
         arrived[id(x)] += 1
-        out.append(Arrival(node, i, x, g, locals_[i], shares[i], _copy(x.grad), (arrived[id(x)], w.uses[id(x)])))
+        # the running sum edge by edge (x·x sends two shares in one step), added as the walk adds them
+        held = before[id(x)]
+        before[id(x)] = shares[i] if held is None else node.xp.add(held, shares[i])
+        out.append(Arrival(node, i, x, g, locals_[i], shares[i], _copy(before[id(x)]),
+                           (arrived[id(x)], w.uses[id(x)])))
     return out
 
 
@@ -229,7 +234,7 @@ def _forward_caption(chunk, box, twin, w: Walk, wrt, k: int, total: int) -> str:
     t = twin[id(node)].tangent
     done = " = ∂{}/∂{}".format(name, x) if node is w.root else ""
     if np.ndim(node.data) == 0:
-        one = 1.0
+        one = np.ones_like(node.data) if isinstance(node.data, np.ndarray) else 1.0
         locals_ = sent(node, one)
         terms = [(w.name(i), d, twin[id(i)].tangent) for i, d in zip(node.inputs, locals_)
                  if d is not None and twin[id(i)].tangent is not None]

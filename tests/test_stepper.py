@@ -203,3 +203,16 @@ def test_tensor_graphs_step_too():
     page = stepper_html(loss)
     assert "window.backwardSteps" in page and "mean" in page
     assert len(backward_frames(loss)) == len(topological_order(loss))
+
+
+@needs_dot
+def test_graph_command_writes_the_page(tmp_path, capsys):
+    from nn.cli import main
+    page = tmp_path / "page.html"
+    assert main(["graph", "tanh(x*w + b)", "x=2", "w=-3", "b=0.5", "--out", str(tmp_path / "g.svg"),
+                 "--html", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "window.backwardSteps" in text and text.count('class="frame"') > 7
+    assert "wrote " + str(page) in capsys.readouterr().out
+    assert main(["graph", "x*w", "x=1", "w=2", "--out", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.txt")]) == 2
+    assert "must end in .html" in capsys.readouterr().err

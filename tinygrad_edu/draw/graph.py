@@ -426,7 +426,7 @@ def _num(x, digits: int = 4) -> str:
 def _short(node, names: dict) -> str:
     """The node's name in an edge label: its label, or its formula (x·w) while that is short."""
     name = names.get(id(node), "")
-    return name if name and len(name) <= 12 and not name.startswith("node #") else "out" if node.inputs else "in"
+    return name if name and len(name) <= 16 and not name.startswith("node #") else "out" if node.inputs else "in"
 
 
 _INFIX = {"+": " + ", "*": "·", "/": "/", "**": "^", "@": " @ ", "-": " - "}

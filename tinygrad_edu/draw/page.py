@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from .graph import _summary
-from .steps import Walk, backward_trace, forward_trace, mode_costs, step_drawings
+from .steps import _bare, Walk, backward_trace, forward_trace, mode_costs, step_drawings
 
 
 def stepper_html(root, *, max_nodes: int = 60, collapse: str | None = None, title: str | None = None) -> str:
@@ -76,8 +76,8 @@ def _reverse_mode(root, steps, w) -> dict:
             note = f"{arrived[id(x)]} of {w.uses[id(x)]} paths" if v is not None and v[1] == "partial" else ""
             row.append(_cell(None) if v is None else _cell(v[0], v[1], note))
         cells.append(row)
-    return {"captions": captions, "rows": [w.name(x) for x in rows], "cells": cells,
-            "head": f"∂{w.root_name}/∂input, so far"}
+    return {"captions": captions, "rows": [_bare(w.name(x)) for x in rows], "cells": cells,
+            "head": f"∂{w.root_name}/∂input, so far", "legend": _REVERSE_LEGEND}
 
 
 def _forward_mode(root, steps, w, x) -> dict:
@@ -85,8 +85,16 @@ def _forward_mode(root, steps, w, x) -> dict:
     cells = []
     for s in steps:
         cells.append([_cell(s.values[id(n)][0], "final") if id(n) in s.values else _cell(None) for n in shown])
-    return {"captions": [s.caption for s in steps], "rows": [w.name(n) for n in shown], "cells": cells,
-            "head": f"ṫ = ∂node/∂{w.name(x)}", "out": len(shown) - 1 if shown and shown[-1] is root else None}
+    return {"captions": [s.caption for s in steps], "rows": [_bare(w.name(n)) for n in shown], "cells": cells,
+            "legend": (f"Forward mode: {_bare(w.name(x))} carries ṫ = 1, the other inputs 0; each op's ṫ is computed "
+                       f"by the engine's apply as the op runs. Red: the op of this step. The last ṫ is "
+                       f"∂{w.root_name}/∂{_bare(w.name(x))}."),
+            "head": f"ṫ = ∂node/∂{_bare(w.name(x))}", "out": len(shown) - 1 if shown and shown[-1] is root else None}
+
+
+_REVERSE_LEGEND = ("orange: complete · pale, “…”: a partial sum, paths still to come · blank: nothing yet. "
+                   "Red in the picture: the step's node and the edges it sends along, each edge carrying "
+                   "upstream × local derivative = what arrives.")
 
 
 def _cell(v, state: str = "none", note: str = "") -> list:
@@ -175,6 +183,7 @@ _SCRIPT = r"""
   const slider = document.getElementById('step'), caption = document.getElementById('caption');
   const mode = document.getElementById('mode'), play = document.getElementById('play');
   const table = document.getElementById('table'), counter = document.getElementById('counter');
+  const legend = document.getElementById('legend');
   const frames = Array.from(document.querySelectorAll('.frame'));
   let current = 'reverse', k = 0, timer = null;
   window.backwardSteps = data.steps;
@@ -186,6 +195,7 @@ _SCRIPT = r"""
     slider.value = String(k);
     frames.forEach(f => { f.hidden = !(f.dataset.mode === current && Number(f.dataset.k) === k); });
     caption.textContent = m.captions[k];
+    legend.textContent = m.legend;
     counter.textContent = k === 0 ? (current === 'reverse' ? 'forward pass done' : 'seeds') : 'step ' + k + ' of ' + last;
     let rows = '<tr><th>' + (current === 'reverse' ? 'input' : 'node') + '</th><th>' + m.head + '</th><th></th></tr>';
     m.rows.forEach((name, i) => {
@@ -246,9 +256,7 @@ _PAGE = """<!DOCTYPE html>
   <div id="frames">{frames}</div>
   <div id="side">
     <table id="table"></table>
-    <div id="legend">orange: complete · pale, “…”: a partial sum, paths still to come · grey: nothing yet.
-    Red in the picture: the step's node and the edges it sends along, each edge carrying
-    upstream × local derivative = what arrives.</div>
+    <div id="legend"></div>
     <p id="costs">{costs}</p>
   </div>
 </div>

@@ -162,16 +162,16 @@ def _backward_caption(chunk, box, arrivals, w: Walk, k: int, total: int) -> str:
     node = chunk[0]
     name = w.name(node)
     if not node.inputs and not node.requires_grad:
-        return step + f"{name} is a constant: it needs no gradient"
+        return step + f"{_bare(name)} is a constant: it needs no gradient"
     if not node.inputs:
         paths = w.uses[id(node)]
         summed = f", the sum of its {paths} paths" if paths > 1 else ""
-        return step + f"{name} is a leaf: ∂{f}/∂{name} = {_summary(node.grad)} is final{summed}"
+        return step + f"{_bare(name)} is a leaf: ∂{f}/∂{name} = {_summary(node.grad)} is final{summed}"
     g = _summary(arrivals[0].upstream) if arrivals else _summary(node.grad)
     head = (f"∂{f}/∂{f} = {g} to start with" if node is w.root else f"∂{f}/∂{name} = {g} arrives")
     parts = []
     for a in arrivals:
-        x = w.name(a.input)
+        x = _bare(w.name(a.input))
         if np.ndim(a.sent) == 0 and np.ndim(a.upstream) == 0:
             part = (f"{x} gets {g} × ∂{name}/∂{x} = {g} × {_paren(_summary(a.local))} = {_summary(a.sent)}")
         else:
@@ -363,6 +363,11 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *, html: b
 
 
 # ---- names and numbers in words ------------------------------------------------------------------
+
+def _bare(name: str) -> str:
+    """A name as the subject of a sentence: x·w, not (x·w)."""
+    return name[1:-1] if name.startswith("(") and name.endswith(")") and not name[1:].startswith("-") else name
+
 
 def _paren(text: str) -> str:
     return f"({text})" if text.startswith("-") else text

@@ -170,7 +170,9 @@ def plot_learning_rates(paths: dict[float, list], file: Path) -> None:
     ax.set_xlabel("step")
     ax.set_ylabel("MSE (log scale)")
     ax.set_title("The learning rate (laju pembelajaran) decides how far each step goes")
-    ax.set_ylim(1e-8, 1e6)
+    # the axis spans the losses drawn, a decade either side (a diverging run is cut at 1e6)
+    finite = [v for path in paths.values() for v in (p[2] for p in path) if np.isfinite(v) and v > 0]
+    ax.set_ylim(10 ** np.floor(np.log10(min(finite))), min(10 ** np.ceil(np.log10(max(finite))), 1e6))
     ax.grid(alpha=0.3, which="both")
     ax.legend()
     fig.tight_layout()

@@ -53,13 +53,13 @@ def main() -> None:
         draw_graph(o, format=fmt).render(OUT / "neuron", cleanup=True)
         local = draw_graph(o, format=fmt, show_local_grads=True, show_order=True)
         local.render(OUT / "neuron_local", cleanup=True)
-    frames = draw_backward_steps(o, OUT / "neuron_steps", gif=True)
+    frames = draw_backward_steps(o, OUT / "neuron_steps", gif=True, html=True)   # html: the page to click through
 
     forward, _ = neuron(seed_tangent="x1")           # forward mode: one pass per input
     print(f"forward mode along x1: ∂o/∂x1 = o.tangent = {forward.tangent:+.4f} (reverse mode: {nodes['x1'].grad:+.4f})")
     draw_graph(forward, format="png", show_grad=False, show_tangent=True).render(OUT / "neuron_forward", cleanup=True)
     print(f"wrote {OUT}/neuron.svg, neuron.png, neuron_local.svg, neuron_local.png, "
-          f"{len(frames)} step frames, neuron_steps/backward.gif and neuron_forward.png")
+          f"{len(frames)} step frames, neuron_steps/backward.gif, neuron_steps/index.html and neuron_forward.png")
 
 
 if __name__ == "__main__":

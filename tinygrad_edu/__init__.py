@@ -15,8 +15,8 @@ Read in this order (each file imports only the ones above it):
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
     diagnose.py     explain_mismatch: which mistake a wrong hand-derived gradient is
     check.py        gradcheck, gradgradcheck, numerical_grad, assert_grads_close
-    draw.py         draw_graph, draw_backward_steps: pictures (graphviz, imported lazily); the
-                    engine never imports it
+    draw/           draw_graph, draw_backward_steps, show_backward: pictures and the step-by-step
+                    page (graphviz, imported lazily); the engine never imports it
 """
 
 from . import ops
@@ -29,7 +29,7 @@ from .functional import grad, hessian, jacfwd, jacrev, jvp, tree_flatten, tree_u
 from .counting import OpCount, count_ops
 from .diagnose import explain_mismatch
 from .check import GradcheckError, assert_grads_close, gradcheck, gradgradcheck, numerical_grad
-from .draw import draw_backward_steps, draw_graph
+from .draw import backward_frames, draw_backward_steps, draw_graph, show_backward
 
 draw_dot = draw_graph   # micrograd's lecture calls it draw_dot
 
@@ -39,6 +39,6 @@ __all__ = [
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "value_and_grad", "tree_flatten", "tree_unflatten", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",
     "gradcheck", "gradgradcheck", "explain_mismatch", "numerical_grad", "assert_grads_close", "GradcheckError",
-    "draw_graph", "draw_backward_steps", "draw_dot",
+    "draw_graph", "draw_backward_steps", "backward_frames", "show_backward", "draw_dot",
 ]
 __version__ = "0.1.0"

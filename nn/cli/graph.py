@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from tinygrad_edu import draw_graph, topological_order
+from tinygrad_edu.draw import stepper_html
 
 from .dot import DOT_TIMEOUT, DotNotFound
 from .drawing import RENDERED, SOURCE, picture_format, write_drawing
@@ -40,12 +41,13 @@ examples:
     tinygrad-edu graph "tanh(x*w + b)" x=2 w=-3 b=6.8813735870195432
     tinygrad-edu graph "x1*w1 + x2*w2 + b" x1=2 x2=0 w1=-3 w2=1 b=6.88 --out neuron.png --local-grads
     tinygrad-edu graph "sigmoid(x*w)" x=1.5 w=0.8 --steps steps/     (one picture per backward step)
+    tinygrad-edu graph "tanh(x*w + b)" x=2 w=-3 b=0.5 --html steps.html   (the same, to click through)
 
 budgets, so the command finishes in seconds:
     the formula: at most {MAX_LENGTH} characters
     the picture: at most {MAX_PICTURE_NODES} nodes (numbers, variables and results); a larger graph is
         refused before anything is drawn, unless --out ends in .gv or .dot (the DOT source, no layout)
-    --steps: at most {MAX_STEP_FRAMES} nodes, one frame each
+    --steps, --html: at most {MAX_STEP_FRAMES} nodes, one frame each
     Graphviz's dot: {DOT_TIMEOUT:g} s for the picture, {STEPS_TIMEOUT:g} s for all the frames; then it is stopped""".format(
     MAX_LENGTH=MAX_LENGTH, MAX_PICTURE_NODES=MAX_PICTURE_NODES, MAX_STEP_FRAMES=MAX_STEP_FRAMES,
     DOT_TIMEOUT=DOT_TIMEOUT, STEPS_TIMEOUT=STEPS_TIMEOUT)
@@ -64,6 +66,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--steps", type=Path, metavar="DIR",
                         help=f"also write backward step by step into DIR: step_1.png, step_2.png, ... "
                              f"and backward.gif (graphs of at most {MAX_STEP_FRAMES} nodes)")
+    parser.add_argument("--html", type=Path, metavar="FILE",
+                        help=f"also write the step-by-step page FILE (one self-contained .html: a slider, "
+                             f"buttons, ← → keys, each step's chain rule in numbers, forward mode beside it; "
+                             f"graphs of at most {MAX_STEP_FRAMES} nodes)")
     parser.add_argument("--local-grads", action="store_true",
                         help="write each edge's local derivative ∂out/∂in on the picture")
 
@@ -100,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"note: {note}")
     if args.steps is not None:
         _write_steps(root, args.steps)
+    if args.html is not None:
+        _write_page(root, args.html)
     return 0
 
 
@@ -109,9 +117,25 @@ def _check_budgets(nodes: int, args: argparse.Namespace) -> None:
         raise ValueError(f"the graph has {nodes} nodes; pictures are limited to {MAX_PICTURE_NODES} (dot's layout "
                          f"would take minutes): write the DOT source with --out {args.out.with_suffix('.gv')}, "
                          f"or draw a smaller formula")
-    if args.steps is not None and nodes > MAX_STEP_FRAMES:
-        raise ValueError(f"the graph has {nodes} nodes; --steps draws one frame per node and is limited to "
-                         f"{MAX_STEP_FRAMES}: leave out --steps, or step through a smaller formula")
+    for flag, given in (("--steps", args.steps), ("--html", args.html)):
+        if given is not None and nodes > MAX_STEP_FRAMES:
+            raise ValueError(f"the graph has {nodes} nodes; {flag} draws one frame per node and is limited to "
+                             f"{MAX_STEP_FRAMES}: leave out {flag}, or step through a smaller formula")
+    if args.html is not None and args.html.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"--html {str(args.html)!r}: the page's name must end in .html")
+
+
+def _write_page(root, path: Path) -> None:
+    """The step-by-step page (`tinygrad_edu.draw.stepper_html`); a note instead without `dot`."""
+    import graphviz
+    try:
+        page = stepper_html(root)
+    except graphviz.ExecutableNotFound:
+        print(f"note: Graphviz's `dot` program was not found, so the page {path} was not drawn")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page, encoding="utf-8")
+    print(f"wrote {path} (open it in a browser: ← → step, space plays)")
 
 
 def _write_steps(root, folder: Path) -> None:

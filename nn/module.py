@@ -3,7 +3,8 @@
 A `Module` finds its parameters and sub-modules by watching attribute assignment, as PyTorch's
 does, so a layer only writes `self.kernel = Parameter(...)` and `parameters()` knows about it.
 A `Layer` adds Keras's lazy building: weights whose shape depends on the input are made at the
-first call, from the input's shape.
+first call, from the input's shape; and Keras's get_config / from_config, with every Layer class
+findable by name in `LAYER_CLASSES`, so a saved model is rebuilt without its loader importing it.
 """
 
 from __future__ import annotations

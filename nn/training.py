@@ -102,7 +102,7 @@ class Trainer:
                 cb.on_epoch_begin(epoch)
             self.train()
             order = rng.permutation(n) if shuffle else None
-            means = _Means(self.metric_names)
+            means = _Means(self)
             bar = tqdm(total=steps, desc=f"Epoch {epoch + 1}/{epochs}", unit="batch", disable=verbose != 1,
                        leave=True, file=sys.stdout, dynamic_ncols=True)
             for step in range(steps):
@@ -113,10 +113,10 @@ class Trainer:
                 else:
                     xb, yb = X[start:stop], Y[start:stop]                  # views, no copy
                 self.optimizer.zero_grad()
-                out, fused, loss = self._forward_loss(Tensor(xb), yb)   # NumPy cut the batch: one Tensor
+                out, _, loss = self._forward_loss(Tensor(xb), yb)   # NumPy cut the batch: one Tensor
                 loss.backward()
                 self.optimizer.step()
-                means.add(self, out, fused, yb, loss.item())
+                means.add(out, yb, loss.item())
                 bar.update(1)
                 if verbose == 1 and (step % 10 == 0 or step == steps - 1):   # every step would cost more than it shows
                     bar.set_postfix_str(_format(means.result()), refresh=False)
@@ -180,24 +180,25 @@ class Trainer:
                 loss = loss + p
         return out, fused, loss
 
-    def _outputs(self, out: Tensor, fused: bool) -> np.ndarray:
-        """The model's output after its last activation, what the metrics score."""
-        if not fused:
-            return out.data
+    def _outputs(self, out: np.ndarray) -> np.ndarray:
+        """The model's output after its last activation, from what `_forward_loss` returned: what the
+        metrics score."""
+        if not self.loss.fuses(self.layers[-1]):
+            return out
         with no_grad():
-            return self.layers[-1].activation(Tensor(out.data)).data
+            return self.layers[-1].activation(Tensor(out)).data
 
     def _means_over(self, X: np.ndarray, Y: np.ndarray, batch_size: int) -> dict[str, float]:
         """The loss and metrics over checked data, in inference mode, no graph."""
-        means = _Means(self.metric_names)
+        means = _Means(self)
         was_training = self.training
         self.eval()
         try:
             with no_grad():
                 for start in range(0, len(X), batch_size):
                     yb = Y[start:start + batch_size]
-                    out, fused, loss = self._forward_loss(Tensor(X[start:start + batch_size]), yb)
-                    means.add(self, out, fused, yb, loss.item())
+                    out, _, loss = self._forward_loss(Tensor(X[start:start + batch_size]), yb)
+                    means.add(out, yb, loss.item())
         finally:
             self.train(was_training)
         return means.result()
@@ -248,23 +249,37 @@ class Trainer:
 
 
 class _Means:
-    """Running sums over an epoch, so the reported numbers are means over samples, not over batches."""
+    """Running sums over an epoch, so the reported numbers are means over samples, not over batches.
 
-    def __init__(self, metric_names: list[str]):
-        self.metrics = {name: get_metric(name) for name in metric_names}
+    The metrics score ten batches at a time (and whatever is left when the result is asked for):
+    the same means, for a tenth of the calls, each of which costs more than its arithmetic.
+    """
+
+    def __init__(self, model: Trainer):
+        self.model = model
+        self.metrics = {name: get_metric(name) for name in model.metric_names}
         self.n, self.loss = 0, 0.0
-        self.sums = {name: 0.0 for name in metric_names}
+        self.sums = {name: 0.0 for name in self.metrics}
+        self.waiting: list[tuple[np.ndarray, np.ndarray]] = []   # (output, targets) of batches not scored yet
 
-    def add(self, model: Trainer, out: Tensor, fused: bool, y: np.ndarray, loss: float) -> None:
-        b = len(y)
-        self.n += b
-        self.loss += loss * b
+    def add(self, out: Tensor, y: np.ndarray, loss: float) -> None:
+        self.n += len(y)
+        self.loss += loss * len(y)
         if self.metrics:
-            outputs = model._outputs(out, fused)
-            for name, metric in self.metrics.items():
-                self.sums[name] += metric(y, outputs) * b
+            self.waiting.append((out.data, y))
+            if len(self.waiting) == 10:
+                self._score()
+
+    def _score(self) -> None:
+        outputs = self.model._outputs(np.concatenate([out for out, _ in self.waiting]))
+        y = np.concatenate([y for _, y in self.waiting])
+        for name, metric in self.metrics.items():
+            self.sums[name] += metric(y, outputs) * len(y)
+        self.waiting = []
 
     def result(self) -> dict[str, float]:
+        if self.waiting:
+            self._score()
         result = {"loss": self.loss / max(self.n, 1)}
         result.update({name: s / max(self.n, 1) for name, s in self.sums.items()})
         return result

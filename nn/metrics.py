@@ -73,7 +73,7 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
     0.75
     """
     t, p = _pair(y_true, y_pred)
-    return np.count_nonzero(t == p) / len(t)      # count_nonzero: a few µs less than np.mean, once per batch in fit
+    return float(np.count_nonzero(t == p) / len(t))   # count_nonzero: cheaper than np.mean, and fit calls this often
 
 
 def _values(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:

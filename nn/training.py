@@ -43,7 +43,7 @@ class Trainer:
 
     loss: losses.Loss | None = None
     optimizer: optimizers.Optimizer | None = None
-    metric_names: list[str] = []          # replaced, never appended to, by compile
+    metric_names: SequenceType[str] = ()
     stop_training = False
     history: History | None = None
 

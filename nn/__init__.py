@@ -8,17 +8,20 @@
     losses.py        Keras's losses by name, PyTorch's CrossEntropyLoss/MSELoss/BCEWithLogitsLoss
     optimizers.py    SGD, Adam, RMSprop, Adagrad, Adadelta (PyTorch's update formulas)
     schedules.py     StepLR, ExponentialLR, CosineAnnealingLR
-    model.py         Sequential: compile, fit, evaluate, predict, summary
+    sequential.py    Sequential: the container (add, build, layers, weights, summary, save, to_torch)
+    training.py      compile, fit, evaluate, predict: the training loop Sequential inherits
     callbacks.py     History, EarlyStopping, CSVLogger, LearningRateScheduler
     saving.py        save_model / load_model (.npz, no pickle)
     seed.py          manual_seed: one random stream for weights, dropout and shuffling
     datasets.py      load_iris (shipped), make_moons/circles/xor/spirals, load_mnist, load_csv
     preprocessing.py train_test_split, StandardScaler
     utils.py         to_categorical
-    metrics.py       accuracy, confusion_matrix, classification_report; scikit-learn's accuracy_score,
-                     precision_recall_fscore_support, ConfusionMatrixDisplay, plot_confusion_matrix
+    metrics.py       accuracy, confusion_matrix, classification_report, mean_squared/absolute_error;
+                     scikit-learn's accuracy_score, precision_recall_fscore_support, ConfusionMatrixDisplay,
+                     plot_confusion_matrix
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
     manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
+    manual_autodiff.py  compare()'s engine side: the lecture's cost J through the model and backward
     to_torch.py      model.to_torch(): the same network as a torch.nn.Sequential, for those who outgrow this
     estimators.py    MLPClassifier, MLPRegressor: scikit-learn's estimators, trained by Sequential.fit
     scalar.py        micrograd's Neuron, Layer, MLP over scalar Values (its lecture and demo run unchanged)
@@ -36,13 +39,13 @@ from .layers import Dense, Dropout, Flatten, Linear
 from .losses import (BCEWithLogitsLoss, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropyLoss, Hinge,
                      KLDivergence, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError, MSELoss,
                      RootMeanSquaredError, SparseCategoricalCrossentropy, SquaredHinge)
-from .model import Sequential
 from .module import Layer, Module, Parameter
 from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 from .saving import load_model
 from .seed import manual_seed
-from . import datasets, metrics, plot, preprocessing, utils  # data, scores and pictures (issue 6, items 5-6)
+from .sequential import Sequential
+from . import datasets, metrics, plot, preprocessing, utils  # data, scores and pictures
 from .utils import to_categorical
-from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff (issue 7)
-from . import scalar  # micrograd's Neuron / Layer / MLP over scalar Values (issue 17)
-from .estimators import MLPClassifier, MLPRegressor  # scikit-learn's estimators on this engine (issue 17)
+from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff
+from . import scalar  # micrograd's Neuron / Layer / MLP over scalar Values
+from .estimators import MLPClassifier, MLPRegressor  # scikit-learn's estimators on this engine

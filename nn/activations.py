@@ -91,9 +91,13 @@ class Activation(Layer):
         self.activation = get(activation)
         self.activation_name = activation if isinstance(activation, str) else name_of(self.activation)
 
-    def forward(self, x: Tensor, logits: bool = False) -> Tensor:
-        """activation(x); with logits=True x itself, for a loss that fuses this activation."""
-        return x if logits else self.activation(x)
+    def forward(self, x: Tensor) -> Tensor:
+        return self.activation(x)
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """x itself, the value before the activation: the logits a fused loss takes
+        (see `nn.losses.Loss.fuses`)."""
+        return x
 
     def get_config(self) -> dict:
         if self.activation_name is None:
@@ -175,8 +179,8 @@ class LeakyReLU(Activation):
         super().__init__("leaky_relu", name)
         self.negative_slope = negative_slope
 
-    def forward(self, x: Tensor, logits: bool = False) -> Tensor:
-        return x if logits else leaky_relu(x, self.negative_slope)
+    def forward(self, x: Tensor) -> Tensor:
+        return leaky_relu(x, self.negative_slope)
 
     def get_config(self) -> dict:
         return {"negative_slope": self.negative_slope, "name": self.name}

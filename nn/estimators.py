@@ -43,7 +43,7 @@ from tinygrad_edu import Tensor
 
 from . import losses
 from .layers import Dense
-from .model import Sequential
+from .sequential import Sequential
 from .optimizers import SGD, Adam
 from .preprocessing import train_test_split
 from .regularizers import L2

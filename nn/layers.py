@@ -75,14 +75,16 @@ class Dense(Layer):
     def compute_output_shape(self, input_shape: tuple) -> tuple:
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def forward(self, x: Tensor, logits: bool = False) -> Tensor:
-        """activation(x @ kernel + bias); with logits=True the value before the activation, which
-        a fused softmax/sigmoid loss takes instead of the probabilities."""
+    def forward(self, x: Tensor) -> Tensor:
+        """activation(x @ kernel + bias)."""
+        return self.activation(self.pre_activation(x))
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """x @ kernel + bias, the value before the activation: the logits a fused loss takes
+        (see `nn.losses.Loss.fuses`)."""
         _check_width(self, x, self.kernel.shape[0])
         z = x @ self.kernel
-        if self.use_bias:
-            z = z + self.bias
-        return z if logits else self.activation(z)
+        return z + self.bias if self.use_bias else z
 
     def regularization_loss(self) -> Tensor | None:
         """kernel_regularizer(kernel), the penalty this layer adds to the loss (None without one)."""

@@ -13,12 +13,15 @@ Each loss is a mean over the batch, composed of engine ops, so its gradient come
 Softmax + cross-entropy and sigmoid + binary cross-entropy are computed from the logits z in one
 stable form, never as ln(softmax(z)): ln softmax(z) = log_softmax(z) (the engine's fused op, which
 subtracts max z first), and binary cross-entropy is the two-class case with logits [0, z]. So
-logits of ±1000 give a finite loss and the exact gradient, softmax(z) - y. That path is taken:
-- with `from_logits=True` (Keras) or the PyTorch classes, which always take logits;
-- when the model's last layer has activation='softmax'/'sigmoid' (the Keras habit): the model
-  hands the loss that layer's pre-activation output (`Sequential` does this);
-- when a hand-written loop passes the output of `.softmax()` / `.sigmoid()`: the loss finds the
-  logits one node back in the graph.
+logits of ±1000 give a finite loss and the exact gradient, softmax(z) - y. Where the logits come
+from is decided here, in one place:
+- `from_logits=True` (Keras), and the PyTorch classes: y_pred is the logits;
+- `loss.fuses(layer)`: True when `layer`'s activation is the one this loss would rather take the
+  input of (a 'softmax' last layer for categorical cross-entropy, 'sigmoid' for binary). A model
+  (`Sequential`'s training loop, `nn.manual.compare`) asks it of its last layer and, if so, hands
+  `forward_logits` that layer's `pre_activation(x)` instead of its output;
+- a hand-written loop that passes the output of `.softmax()` / `.sigmoid()`: the loss finds the
+  logits one node back in the recorded graph.
 
 >>> import numpy as np; from tinygrad_edu import Tensor
 >>> z = Tensor(np.array([[1000.0, -1000.0]], dtype=np.float32), requires_grad=True)
@@ -128,7 +131,7 @@ class Loss:
     """Base class. Keras's call order: `loss(y_true, y_pred)` -> a scalar Tensor.
 
     Subclasses define `forward(y_pred, y_true)`; the fusable ones also `forward_logits`, and name
-    in `fused_activation` the activation whose input they would rather receive.
+    in `fused_activation` the activation whose input they would rather receive (see `fuses`).
     """
 
     name = "loss"
@@ -143,15 +146,25 @@ class Loss:
     def forward(self, y_pred: Tensor, y_true) -> Tensor:
         raise NotImplementedError
 
-    def check_targets(self, y_true, like: Tensor, fused: bool = False) -> None:
-        """Raise ValueError/TypeError now if y_true cannot be the targets for predictions shaped `like`
-        (fused: for the logits of the fused activation). `fit` calls this before training.
+    def fuses(self, layer) -> bool:
+        """Whether this loss takes `layer.pre_activation(x)`, the logits, instead of `layer(x)`.
+
+        >>> from nn.layers import Dense
+        >>> CategoricalCrossentropy().fuses(Dense(3, activation="softmax")), MeanSquaredError().fuses(Dense(3))
+        (True, False)
+        """
+        return (self.fused_activation is not None and not self.from_logits
+                and getattr(layer, "activation_name", None) == self.fused_activation)
+
+    def check_targets(self, y_true, like: Tensor) -> None:
+        """Raise ValueError/TypeError now if y_true cannot be the targets for predictions shaped `like`.
+        `fit` calls this before training.
 
         Here by computing the loss once on `like`: every check runs on the way. Losses whose checks
         all sit in `targets()` override this to do only that, without the arithmetic over all samples.
         """
         with no_grad():
-            self.forward_logits(like, y_true) if fused else self.forward(like, y_true)
+            self.forward(like, y_true)
 
     def get_config(self) -> dict:
         """What rebuilds this loss (saved with the model): its class and from_logits."""
@@ -253,7 +266,7 @@ class CategoricalCrossentropy(Loss):
         """The targets as a one-hot array of the predictions' shape and dtype, checked."""
         return _onehot_target(y_true, like, self.name)
 
-    def check_targets(self, y_true, like: Tensor, fused: bool = False) -> None:
+    def check_targets(self, y_true, like: Tensor) -> None:
         self.targets(y_true, like)        # forward and forward_logits check the targets only in targets()
 
     def forward(self, y_pred, y_true):
@@ -355,7 +368,7 @@ class CrossEntropyLoss(Loss):
             return t.astype(like.dtype, copy=False)
         return _labels_onehot(t, like, self.name)
 
-    def check_targets(self, y_true, like: Tensor, fused: bool = False) -> None:
+    def check_targets(self, y_true, like: Tensor) -> None:
         self.targets(y_true, like)        # the only place this loss checks its targets
 
 

@@ -25,8 +25,8 @@ every weight except the bias rows (the lecture's sum starts at i = 1, unit 0 bei
     cross_entropy   J = −Σ_i Σ_j y log a                        + ½λ Σ w²     (a = softmax(z))
     squared_error   J = ½ Σ_i Σ_j (a − y)²                      + ½λ Σ w²
 
-This file imports NumPy and nothing else, so a student can copy it out and run it alone. Only
-`compare` and `MLP.to_model` reach for `nn` (and through it the engine), imported when called.
+This file imports NumPy only, so a student can copy it out and run it alone. `compare`, `MLP.from_model`
+and `MLP.to_model` import `nn` when called (one way: `nn.manual_autodiff` never imports this file).
 
 >>> import numpy as np
 >>> net = MLP((2, 3, 1), activation="sigmoid", cost="logistic", seed=0)
@@ -384,7 +384,8 @@ class MLP:
         >>> [W.shape for W in net.W], net.activations, net.output
         ([(3, 3), (4, 1)], ['tanh'], 'sigmoid')
         """
-        dense = _dense_layers(model)
+        from .manual_autodiff import dense_layers   # here, not at the top: the MLP itself needs only NumPy
+        dense = dense_layers(model)
         loss = cost if cost is not None else getattr(model, "loss", None)
         if loss is None:
             raise ValueError("MLP.from_model: the model is not compiled; give cost= ('logistic', "
@@ -408,7 +409,7 @@ class MLP:
         'binary_crossentropy'
         """
         from .layers import Dense                  # here, not at the top: the MLP itself needs only NumPy
-        from .model import Sequential
+        from .sequential import Sequential
         acts = self.activations + [self.output]
         layers = [Dense(W.shape[1], activation=a, input_dim=W.shape[0] - 1) for W, a in zip(self.W, acts)]
         model = Sequential(layers)
@@ -418,19 +419,6 @@ class MLP:
                     "squared_error": "mse"}[self.cost_name]
             model.compile(optimizer="sgd", loss=loss)
         return model
-
-
-def _dense_layers(model) -> list:
-    layers = list(getattr(model, "layers", []))
-    if not layers:
-        raise ValueError(f"nn.manual: expected an nn.Sequential of Dense layers, got {type(model).__name__}")
-    for layer in layers:
-        if type(layer).__name__ != "Dense" or not getattr(layer, "built", False) or not layer.use_bias:
-            raise ValueError(f"nn.manual: every layer must be a built Dense with a bias (the lecture's W has a "
-                             f"bias row); layer '{layer.name}' is a {type(layer).__name__}"
-                             + ("" if type(layer).__name__ != "Dense" else
-                                " without a bias" if layer.built else " not yet built (give input_dim)"))
-    return layers
 
 
 def _activation_name(layer) -> str:
@@ -534,7 +522,7 @@ def compare(model, X, Y, loss=None, l2: float = 0.0, verbose: bool = True) -> Co
     >>> [row.name for row in result.rows], result.max_rel < 1e-12
     (['Δ(h)', 'Δ(out)'], True)
     """
-    from .manual_autodiff import autodiff_deltas, cost_scale   # the engine's side, imported only here
+    from .manual_autodiff import autodiff_deltas, cost_scale   # the engine's side, imported when called
     loss = loss if loss is not None else getattr(model, "loss", None)
     if loss is None:
         raise ValueError("compare: the model is not compiled; give loss= (the names compile takes, e.g. 'mse')")

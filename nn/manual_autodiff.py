@@ -28,20 +28,38 @@ import numpy as np
 from tinygrad_edu import Tensor
 
 from . import losses
-from .manual import LOSS_NAMES, _dense_layers
+from .layers import Dense
+
+# J = scale(n, t) × loss for each nn loss (by its `name`) that has a hand-derived backprop, as above
+SCALES: dict[str, tuple[Callable[[int, int], float], str]] = {
+    "binary_crossentropy": (lambda n, t: n * t, "n·t"),
+    "categorical_crossentropy": (lambda n, t: n, "n"),
+    "sparse_categorical_crossentropy": (lambda n, t: n, "n"),
+    "cross_entropy": (lambda n, t: n, "n"),
+    "mse": (lambda n, t: n * t / 2, "n·t/2"),
+}
 
 
 def cost_scale(loss_name: str) -> tuple[Callable, str]:
     """(scale(n, t), its formula as text): J = scale × loss for the nn loss named loss_name."""
-    cost = LOSS_NAMES.get(loss_name)
-    if cost == "logistic":
-        return (lambda n, t: n * t), "n·t"
-    if cost == "cross_entropy":
-        return (lambda n, t: n), "n"
-    if cost == "squared_error":
-        return (lambda n, t: n * t / 2), "n·t/2"
-    raise ValueError(f"nn.manual: no hand-derived backprop for the loss {loss_name!r}; "
-                     f"use one of {', '.join(LOSS_NAMES)}")
+    if loss_name not in SCALES:
+        raise ValueError(f"nn.manual: no hand-derived backprop for the loss {loss_name!r}; "
+                         f"use one of {', '.join(SCALES)}")
+    return SCALES[loss_name]
+
+
+def dense_layers(model) -> list[Dense]:
+    """The model's layers, checked to be what the lecture's W(l) maps to: built Dense layers with a bias."""
+    layers = list(getattr(model, "layers", []))
+    if not layers:
+        raise ValueError(f"nn.manual: expected an nn.Sequential of Dense layers, got {type(model).__name__}")
+    for layer in layers:
+        if not isinstance(layer, Dense) or not layer.built or not layer.use_bias:
+            raise ValueError(f"nn.manual: every layer must be a built Dense with a bias (the lecture's W has a "
+                             f"bias row); layer '{layer.name}' is a {type(layer).__name__}"
+                             + ("" if not isinstance(layer, Dense) else
+                                " without a bias" if layer.built else " not yet built (give input_dim)"))
+    return layers
 
 
 def autodiff_deltas(model, X, Y, loss=None, l2: float = 0.0, weights: Sequence[np.ndarray] | None = None
@@ -53,7 +71,7 @@ def autodiff_deltas(model, X, Y, loss=None, l2: float = 0.0, weights: Sequence[n
     """
     loss_obj = losses.get(loss if loss is not None else model.loss)
     scale, _ = cost_scale(loss_obj.name)
-    dense = _dense_layers(model)
+    dense = dense_layers(model)
     for layer in dense:
         if layer.kernel_regularizer is not None:
             raise ValueError(f"nn.manual.compare: layer '{layer.name}' has its own kernel_regularizer, a penalty on "
@@ -69,9 +87,8 @@ def autodiff_deltas(model, X, Y, loss=None, l2: float = 0.0, weights: Sequence[n
             W = np.asarray(W, dtype=np.float64)
             layer.kernel.data, layer.bias.data = W[1:].copy(), W[0].copy()   # kernel = W[1:], bias = W[0]
             layer.kernel.grad = layer.bias.grad = None
-        fused = (loss_obj.fused_activation is not None and not loss_obj.from_logits
-                 and dense[-1].activation_name == loss_obj.fused_activation)
-        out = model(Tensor(X), logits=True) if fused else model(Tensor(X))   # as Sequential._forward_loss
+        fused = loss_obj.fuses(dense[-1])                                   # the one decision, as in fit
+        out = model.pre_activation(Tensor(X)) if fused else model(Tensor(X))
         mean_loss = loss_obj.forward_logits(out, Y) if fused else loss_obj.forward(out, Y)
         J = mean_loss * float(scale(out.shape[0], out.shape[1]))             # the sum the lecture writes
         for layer in dense:

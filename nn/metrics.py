@@ -1,6 +1,8 @@
-"""Scoring a classifier: accuracy, the confusion matrix and a per-class report (scikit-learn's).
+"""Scoring a model: accuracy, the confusion matrix and a per-class report (scikit-learn's), and the
+squared and absolute errors of a regression. `fit` and `evaluate` score with these same functions
+(by compile's names: `get`).
 
-Every function takes the labels in whichever form the model or the data has them:
+Every classification function takes the labels in whichever form the model or the data has them:
 
 - class labels, shape (n,): ``[2, 0, 1]`` or ``['cat', 'dog', 'cat']``;
 - one-hot rows or class probabilities, shape (n, k) with k > 1: the class is the argmax
@@ -20,16 +22,23 @@ Every function takes the labels in whichever form the model or the data has them
 from __future__ import annotations
 
 import warnings
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
-__all__ = ["accuracy", "confusion_matrix", "classification_report"]
+from .utils import pyplot
+
+__all__ = ["accuracy", "confusion_matrix", "classification_report", "mean_squared_error", "mean_absolute_error"]
+
+
+def _array(y: Any) -> np.ndarray:
+    """A list, array or Tensor as an array (an ndarray's own .data is a memoryview: not that)."""
+    return np.asarray(getattr(y, "data", y) if not isinstance(y, (list, tuple, np.ndarray)) else y)
 
 
 def _labels(y: Any, name: str) -> np.ndarray:
     """Class labels (n,) from labels, one-hot rows, probabilities or a (n, 1) column."""
-    y = np.asarray(getattr(y, "data", y) if not isinstance(y, (list, tuple, np.ndarray)) else y)
+    y = _array(y)
     if y.ndim == 2 and y.shape[1] > 1:
         return np.argmax(y, axis=1)
     if y.ndim == 2:  # (n, 1): one sigmoid output, or labels in a column
@@ -66,7 +75,54 @@ def accuracy(y_true: Any, y_pred: Any) -> float:
     0.75
     """
     t, p = _pair(y_true, y_pred)
-    return float(np.mean(t == p))
+    return float(np.count_nonzero(t == p) / len(t))   # count_nonzero: cheaper than np.mean, and fit calls this often
+
+
+def _values(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Targets and predictions as arrays of one shape; (n,) against (n, 1) is allowed, as Keras does."""
+    t, p = _array(y_true), _array(y_pred)
+    if t.shape != p.shape:
+        if t.size != p.size or t.shape[:1] != p.shape[:1]:
+            raise ValueError(f"y_true of shape {t.shape} does not match y_pred of shape {p.shape}")
+        t = t.reshape(p.shape)
+    return t, p
+
+
+def mean_squared_error(y_true: Any, y_pred: Any) -> float:
+    """mean (ŷ − y)² over every sample and output.
+
+    >>> mean_squared_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+    0.375
+    """
+    t, p = _values(y_true, y_pred)
+    return float(np.mean((p - t) ** 2))
+
+
+def mean_absolute_error(y_true: Any, y_pred: Any) -> float:
+    """mean |ŷ − y| over every sample and output.
+
+    >>> mean_absolute_error([3.0, -0.5, 2.0, 7.0], [2.5, 0.0, 2.0, 8.0])
+    0.5
+    """
+    t, p = _values(y_true, y_pred)
+    return float(np.mean(np.abs(p - t)))
+
+
+# compile(metrics=[...])'s names, as Keras spells them
+METRICS: dict[str, Callable[[Any, Any], float]] = {
+    "acc": accuracy, "accuracy": accuracy, "mse": mean_squared_error, "mae": mean_absolute_error,
+}
+
+
+def get(name: str) -> Callable[[Any, Any], float]:
+    """The metric function for one of compile's names, called as metric(y_true, y_pred).
+
+    >>> get("acc") is accuracy
+    True
+    """
+    if name not in METRICS:
+        raise ValueError(f"unknown metric {name!r}; known metrics: {', '.join(METRICS)}")
+    return METRICS[name]
 
 
 def confusion_matrix(y_true: Any, y_pred: Any, num_classes: int | None = None, *,
@@ -314,8 +370,7 @@ class ConfusionMatrixDisplay:
              values_format: str | None = None, ax: Any = None, colorbar: bool = True,
              im_kw: dict | None = None, text_kw: dict | None = None) -> ConfusionMatrixDisplay:
         """Draw into `ax` (a new figure without one); returns self, as scikit-learn's does."""
-        from .plot import _pyplot          # matplotlib, loaded only by those who draw
-        plt = _pyplot()
+        plt = pyplot()                      # matplotlib, loaded only by those who draw
         if ax is None:
             fig, ax = plt.subplots()
         else:

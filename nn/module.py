@@ -3,7 +3,8 @@
 A `Module` finds its parameters and sub-modules by watching attribute assignment, as PyTorch's
 does, so a layer only writes `self.kernel = Parameter(...)` and `parameters()` knows about it.
 A `Layer` adds Keras's lazy building: weights whose shape depends on the input are made at the
-first call, from the input's shape.
+first call, from the input's shape; and Keras's get_config / from_config, with every Layer class
+findable by name in `LAYER_CLASSES`, so a saved model is rebuilt without its loader importing it.
 """
 
 from __future__ import annotations
@@ -186,16 +187,36 @@ class Layer(Module):
             raise ValueError(f"Layer '{self.name}' has not been built yet: call it on data first")
         return self.compute_output_shape(self.input_shape)
 
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        LAYER_CLASSES.setdefault(cls.__name__, cls)   # nn's own classes come first and keep their names
+
     def get_config(self) -> dict:
         """The constructor arguments that rebuild this layer (saved as JSON by model.save)."""
         return {"name": self.name}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Layer:
+        """The layer get_config() describes (Keras's from_config)."""
+        return cls(**config)
 
     def __call__(self, x, *args, **kwargs):
         x = as_input(x)
         if not self.built:
             self.build((None,) + x.shape[1:])
-        with group(self.name):        # Module.__call__ written out: one Python call fewer per layer per step
-            return self.forward(x, *args, **kwargs)
+        return super().__call__(x, *args, **kwargs)
+
+
+# every Layer class by its name: how a saved model's {"class_name", "config"} entries are rebuilt
+LAYER_CLASSES: dict[str, type[Layer]] = {}
+
+
+def layer_from_config(entry: dict) -> Layer:
+    """The layer a {"class_name": ..., "config": get_config()} entry describes."""
+    cls = LAYER_CLASSES.get(entry["class_name"])
+    if cls is None:
+        raise ValueError(f"unknown layer class {entry['class_name']!r}; known: {', '.join(LAYER_CLASSES)}")
+    return cls.from_config(dict(entry["config"]))
 
 
 def as_input(x) -> Tensor:

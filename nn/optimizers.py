@@ -18,7 +18,6 @@ for `compile` ('sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta') give Keras's def
 
 from __future__ import annotations
 
-import math
 import numbers
 from typing import Iterable
 
@@ -105,10 +104,7 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², w ← w - lr/(1-β₁ᵗ) · m / (√v/√(1-β₂ᵗ) + ε).
-
-    (Computed as w ← w - lr·√(1-β₂ᵗ)/(1-β₁ᵗ) · m / (√v + ε·√(1-β₂ᵗ)): the same step, numerator and
-    denominator multiplied by √(1-β₂ᵗ), so both corrections are numbers and not passes over arrays.)
+    """m ← β₁m + (1-β₁)g, v ← β₂v + (1-β₂)g², m̂ = m/(1-β₁ᵗ), v̂ = v/(1-β₂ᵗ), w ← w - lr·m̂/(√v̂ + ε).
 
     >>> Adam([], lr=1e-3)
     Adam(lr=0.001, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0)
@@ -123,26 +119,22 @@ class Adam(Optimizer):
         b1, b2 = self.betas
         g = _with_weight_decay(w, g, self.weight_decay)
         if not state:
-            state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w), tmp=np.empty_like(w))
+            state.update(t=0, m=np.zeros_like(w), v=np.zeros_like(w), m_hat=np.empty_like(w), v_hat=np.empty_like(w))
         state["t"] += 1
-        t, m, v, tmp = state["t"], state["m"], state["v"], state["tmp"]
-        # every product goes into the `tmp` buffer: no new array per parameter per step
+        t, m, v, m_hat, v_hat = state["t"], state["m"], state["v"], state["m_hat"], state["v_hat"]
+        # the formula line by line, each result written into an array kept in `state` (in place, or
+        # out=): a new array per parameter per step costs more than the arithmetic on MNIST's 784 × 64
         m *= b1
-        np.multiply(g, 1 - b1, out=tmp)
-        m += tmp
+        m += np.multiply(1 - b1, g, out=m_hat)                        # m = β₁m + (1−β₁)g (m̂'s array as scratch)
         v *= b2
-        np.multiply(g, g, out=tmp)
-        tmp *= 1 - b2
-        v += tmp
-        # torch.optim.Adam's step lr/(1-β₁ᵗ) · m/(√v/√(1-β₂ᵗ) + ε), multiplied through by √(1-β₂ᵗ)
-        # so both bias corrections are scalars: lr·√(1-β₂ᵗ)/(1-β₁ᵗ) · m/(√v + ε·√(1-β₂ᵗ)), one pass
-        # over the arrays fewer; the two agree to float32 rounding
-        root = math.sqrt(1 - b2 ** t)
-        np.sqrt(v, out=tmp)
-        tmp += self.eps * root
-        np.divide(m, tmp, out=tmp)
-        tmp *= self.lr * root / (1 - b1 ** t)
-        w -= tmp
+        v += np.multiply(1 - b2, np.square(g, out=v_hat), out=v_hat)  # v = β₂v + (1−β₂)g² (v̂'s array as scratch)
+        np.divide(m, 1 - b1 ** t, out=m_hat)           # m̂ = m/(1−β₁ᵗ)
+        np.divide(v, 1 - b2 ** t, out=v_hat)           # v̂ = v/(1−β₂ᵗ)
+        denominator = np.sqrt(v_hat, out=v_hat)        # √v̂ + ε, in v̂'s array
+        denominator += self.eps
+        step = np.multiply(m_hat, self.lr, out=m_hat)  # lr·m̂/(√v̂ + ε), in m̂'s array
+        step /= denominator
+        w -= step                                      # w −= lr·m̂/(√v̂ + ε)
 
     def get_config(self):
         return {**super().get_config(), "betas": self.betas, "eps": self.eps, "weight_decay": self.weight_decay}

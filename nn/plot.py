@@ -22,23 +22,11 @@ from typing import Any, Callable, Mapping, Sequence
 import numpy as np
 
 from .metrics import _labels
+from .utils import pyplot as _pyplot
 
 __all__ = ["history", "confusion_matrix", "decision_boundary", "samples"]
 
 _VALIDATION_COLOR = "#d62728"  # red for validation, blue (C0) for training, as in most course plots
-
-
-def _pyplot():
-    """pyplot, with the Agg backend when nothing could show a window (no DISPLAY on Linux)."""
-    import matplotlib
-
-    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-    # leave an explicit choice alone: MPLBACKEND (Jupyter sets it) or pyplot already in use
-    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
-        matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
 
 
 def _save(fig: Any, path: str | os.PathLike | None) -> Any:

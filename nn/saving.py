@@ -19,20 +19,15 @@ from pathlib import Path
 
 import numpy as np
 
-from . import activations, layers, losses, optimizers
-from .model import Sequential
+from . import losses, optimizers
+from .module import Layer, layer_from_config
 
 FORMAT = "tinygrad_edu.nn/1"
 
-LAYERS = {cls.__name__: cls for cls in (
-    layers.Dense, layers.Linear, layers.Flatten, layers.Dropout, activations.Activation, activations.ReLU,
-    activations.Sigmoid, activations.Tanh, activations.Softmax, activations.Gaussian, activations.LeakyReLU,
-    Sequential)}
 
-
-def save_model(model: Sequential, path) -> None:
-    """Write `model` to `path` (".npz" is appended if missing, as np.savez does)."""
-    if not isinstance(model, Sequential):
+def save_model(model: Layer, path) -> None:
+    """Write `model`, an nn.Sequential, to `path` (".npz" is appended if missing, as np.savez does)."""
+    if not hasattr(model, "layers"):     # read by its attributes: Sequential imports this module
         raise TypeError(f"save_model: expected an nn.Sequential, got {type(model).__name__}")
     if not model.built:
         raise ValueError(f"save_model: model '{model.name}' has no weights yet; build it (fit, or input_dim) first")
@@ -49,8 +44,8 @@ def save_model(model: Sequential, path) -> None:
     os.replace(tmp, path if path.endswith(".npz") else path + ".npz")   # never a half-written model file
 
 
-def load_model(path) -> Sequential:
-    """Read a model written by `model.save(path)`; the same predictions as the saved model."""
+def load_model(path) -> Layer:
+    """Read a model written by `model.save(path)`, an nn.Sequential making the same predictions."""
     path = Path(path)
     expected = f"a model saved by model.save() (an .npz with '__format__' = {FORMAT!r})"
     if not path.exists():
@@ -65,7 +60,7 @@ def load_model(path) -> Sequential:
         raise ValueError(f"load_model: {str(path)!r} is not {expected}; found {found}")
     try:
         architecture = json.loads(str(files["__architecture__"]))
-        model = _from_config(architecture)
+        model = layer_from_config(architecture)
     except (KeyError, TypeError, ValueError) as e:
         raise ValueError(f"load_model: {str(path)!r} has a damaged architecture record: {e}") from None
     for name, p in model.named_parameters():
@@ -80,15 +75,3 @@ def load_model(path) -> Sequential:
         model.compile(optimizers.from_config(c["optimizer"]), losses.from_config(c["loss"]), c["metrics"])
     return model
 
-
-def _from_config(entry: dict):
-    cls = LAYERS.get(entry["class_name"])
-    if cls is None:
-        raise ValueError(f"unknown layer class {entry['class_name']!r}; known: {', '.join(LAYERS)}")
-    config = dict(entry["config"])
-    if cls is Sequential:
-        model = Sequential([_from_config(layer) for layer in config["layers"]], name=config["name"])
-        if config.get("input_shape") is not None and not model.built:
-            model.build(tuple(config["input_shape"]))
-        return model
-    return cls(**config)

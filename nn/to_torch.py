@@ -34,6 +34,7 @@ to the PyTorch optimizer instead. torch is imported only when this is called.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 import numpy as np
@@ -41,7 +42,6 @@ import numpy as np
 from . import activations
 from .activations import Activation, LeakyReLU
 from .layers import Dense, Dropout, Flatten, Linear
-from .model import Sequential
 
 INSTALL_HINT = ("model.to_torch() needs PyTorch, which tinygrad_edu does not install: pip install torch "
                 "(on the course machines, the CPU build: pip install torch==2.13.0)")
@@ -125,8 +125,8 @@ def _convert(torch: Any, layer: Any) -> list[tuple[str, Any]]:
         slope = layer.negative_slope if isinstance(layer, LeakyReLU) else 0.01
         act = _activation_module(torch, layer.activation_name, layer.name, slope)
         return [(name, act if act is not None else torch.nn.Identity())]
-    if isinstance(layer, Sequential):
-        return [(name, to_torch(layer))]
+    if hasattr(layer, "layers"):                # a Sequential inside the model (read by its attributes:
+        return [(name, to_torch(layer))]        # Sequential imports this module)
     raise TypeError(f"to_torch: no PyTorch counterpart for layer '{layer.name}' of type {type(layer).__name__}")
 
 
@@ -140,7 +140,6 @@ def to_torch(model: Any) -> Any:
     if not model.built:
         raise ValueError(f"to_torch: model '{model.name}' has not been built yet, so it has no weights to copy: "
                          f"give the first layer input_dim (e.g. Dense(64, input_dim=784)), or call fit()/predict()")
-    from collections import OrderedDict
     modules: OrderedDict[str, Any] = OrderedDict()
     for layer in model.layers:
         for name, module in _convert(torch, layer):

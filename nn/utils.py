@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
 import numpy as np
@@ -60,3 +62,16 @@ def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
     categorical = np.zeros((flat.size, num_classes), dtype=np.float32)
     categorical[np.arange(flat.size), flat] = 1.0
     return categorical.reshape(shape + (num_classes,))
+
+
+def pyplot():
+    """pyplot, with the Agg backend when nothing could show a window (no DISPLAY on Linux)."""
+    import matplotlib
+
+    headless = sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    # leave an explicit choice alone: MPLBACKEND (Jupyter sets it) or pyplot already in use
+    if headless and "matplotlib.pyplot" not in sys.modules and not os.environ.get("MPLBACKEND"):
+        matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

@@ -219,13 +219,16 @@ def test_pytorch_style_loop_on_the_same_objects():
     assert losses[-1] < 0.1 * losses[0]
 
 
-def test_sequential_takes_pytorch_positional_modules():
-    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+def test_sequential_takes_a_list_of_pytorch_modules():
+    model = nn.Sequential([nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3)])
     assert len(model.layers) == 3 and model.count_params() == 4 * 8 + 8 + 8 * 3 + 3
     assert [n for n, _ in model.named_parameters()][:2] == ["0.weight", "0.bias"]
     assert model(np.ones((2, 4))).shape == (2, 3)
     with pytest.raises(TypeError, match="expected an nn layer"):
         nn.Sequential([nn.Dense(3), "relu"])
+    # Keras's signature, Sequential(layers=None, name=None): modules as separate arguments are refused
+    with pytest.raises(TypeError, match=r"as one list, e.g. Sequential\(\[Linear\(4, 8\), ReLU\(\)\]\)"):
+        nn.Sequential(nn.Linear(4, 8), nn.ReLU())
 
 
 def test_l2_regularizer_is_added_to_the_loss():

@@ -1,0 +1,156 @@
+"""`Sequential`: layers applied one after the other, the model Keras and PyTorch both start with.
+
+>>> import nn
+>>> model = nn.Sequential([nn.Dense(8, activation="relu", input_dim=4), nn.Dense(3, activation="softmax")])
+>>> len(model.layers), model.count_params()
+(2, 67)
+
+This file is the container: adding and building layers, calling them in turn, weights in and
+out, the summary table. Training it (compile / fit / evaluate / predict) is `nn/training.py`'s
+`Trainer`, which `Sequential` inherits, as Keras's `Model` inherits its `Trainer`.
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Sequence as SequenceType
+
+import numpy as np
+
+from tinygrad_edu import Tensor, group
+
+from .module import Layer, Module, layer_from_config
+from .saving import save_model
+from .to_torch import to_torch
+from .training import Trainer
+
+
+class Sequential(Trainer, Layer):
+    """Layers applied one after the other: `Sequential([Dense(64, activation='relu'), Dense(10)])` or `.add()`.
+
+    >>> from nn import Dense
+    >>> model = Sequential(name="mlp"); model.add(Dense(64, activation="relu", input_dim=784)); model.add(Dense(10))
+    >>> model.count_params()
+    50890
+    """
+
+    def __init__(self, layers: SequenceType[Module] | None = None, name: str | None = None):
+        if isinstance(layers, Module) or not (name is None or isinstance(name, str)):
+            raise TypeError(f"Sequential(layers=None, name=None): give the layers as one list, e.g. "
+                            f"Sequential([Linear(4, 8), ReLU()]), got {type(layers).__name__} {layers!r} "
+                            f"and name={name!r}")
+        super().__init__(name)
+        self.layers: list[Layer] = []
+        for layer in layers or []:
+            self.add(layer)
+
+    # ---- building --------------------------------------------------------------------------------
+    def add(self, layer: Module) -> None:
+        """Append a layer (registered as sub-module '0', '1', ... as in PyTorch's Sequential)."""
+        if not isinstance(layer, Layer):
+            raise TypeError(f"Sequential.add: expected an nn layer (e.g. nn.Dense(64)), got {type(layer).__name__} "
+                            f"{layer!r}; a plain Module has no output shape to build the next layer from")
+        setattr(self, str(len(self.layers)), layer)
+        self.layers.append(layer)
+        object.__setattr__(self, "built", False)   # new layer: shapes must be worked out again
+        first = self.layers[0]
+        if first.built:                             # input width known: build now, so summary() works before fit
+            self.build(first.input_shape)
+
+    def build(self, input_shape: tuple) -> None:
+        """Build every layer in turn, each from the previous one's output shape."""
+        shape = tuple(input_shape)
+        for layer in self.layers:
+            if not layer.built:
+                layer.build(shape)
+            shape = layer.compute_output_shape(shape)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        for layer in self.layers:
+            input_shape = layer.compute_output_shape(input_shape)
+        return input_shape
+
+    # ---- calling ----------------------------------------------------------------------------------
+    def forward(self, x: Tensor) -> Tensor:
+        """The layers in order."""
+        for layer in self._nonempty():
+            x = layer(x)
+        return x
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """The layers in order, the last one stopping before its activation: the logits a fused
+        loss takes (see `nn.losses.Loss.fuses`). For a built model whose last layer has an activation."""
+        *first, last = self._nonempty()
+        for layer in first:
+            x = layer(x)
+        with group(last.name):        # its nodes carry its name, as when it is called
+            return last.pre_activation(x)
+
+    def _nonempty(self) -> list[Layer]:
+        if not self.layers:
+            raise ValueError(f"Sequential '{self.name}' has no layers; add some with .add(nn.Dense(...))")
+        return self.layers
+
+    # ---- weights in and out -------------------------------------------------------------------------
+    def get_config(self) -> dict:
+        return {"name": self.name, "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
+                                              for layer in self.layers],
+                "input_shape": list(self.input_shape) if self.built else None}
+
+    @classmethod
+    def from_config(cls, config: dict) -> Sequential:
+        model = cls([layer_from_config(entry) for entry in config["layers"]], name=config["name"])
+        if config.get("input_shape") is not None and not model.built:
+            model.build(tuple(config["input_shape"]))
+        return model
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of every parameter's array, in parameters() order (Keras's get_weights)."""
+        return [p.data.copy() for p in self.parameters()]
+
+    def set_weights(self, weights: SequenceType[np.ndarray]) -> None:
+        params = self.parameters()
+        if len(weights) != len(params):
+            raise ValueError(f"set_weights: model '{self.name}' has {len(params)} weight arrays, got {len(weights)}")
+        for p, w in zip(params, weights):
+            if np.shape(w) != p.shape:
+                raise ValueError(f"set_weights: '{p.label}' has shape {p.shape}, got an array of shape {np.shape(w)}")
+            p.data[...] = w
+
+    def save(self, path) -> None:
+        """Write architecture (JSON) and weights to a NumPy .npz; reload with nn.load_model(path)."""
+        save_model(self, path)
+
+    def to_torch(self) -> "torch.nn.Sequential":  # noqa: F821 (torch is imported only inside)
+        """This network as a torch.nn.Sequential with copies of the weights (torch optional; see nn/to_torch.py)."""
+        return to_torch(self)
+
+    # ---- printing ---------------------------------------------------------------------------------
+    def summary(self, print_fn: Callable[[str], None] = print) -> None:
+        """Keras's table: each layer's name (type), output shape and parameter count, then the totals."""
+        if not self.built:
+            raise ValueError(f"Model '{self.name}' has not yet been built: give the first layer input_dim "
+                             f"(e.g. Dense(64, input_dim=784)), or call fit()/predict() on data first")
+        line = "_" * 65
+        rows = [f'Model: "{self.name}"', line, _row("Layer (type)", "Output Shape", "Param #"), "=" * 65]
+        shape = self.input_shape
+        for i, layer in enumerate(self.layers):
+            shape = layer.compute_output_shape(shape)
+            rows.append(_row(f"{layer.name} ({type(layer).__name__})", str(shape).replace(",)", ")"),
+                             str(layer.count_params())))
+            rows.append("=" * 65 if i == len(self.layers) - 1 else "")
+        total = self.count_params()
+        rows += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0", line]
+        print_fn("\n".join(rows))
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"Model '{self.name}' has not yet been built, so its weights do not exist yet")
+        return super().count_params()
+
+    def extra_repr(self) -> str:
+        return f"name={self.name!r}"
+
+
+def _row(a: str, b: str, c: str) -> str:
+    return f" {a:<28}{b:<26}{c:<10}"

@@ -195,6 +195,8 @@ def diagnose(student: Mapping, right: Mapping[str, np.ndarray], variants: Mappin
             findings.append(Finding(key, False, "missing", words["missing"].format(key=key, keys=sorted(student))))
             continue
         try:
+            if np.asarray(student[key]).dtype.kind not in "biuf":
+                raise TypeError("not numbers")
             actual = np.asarray(student[key], dtype=np.float64)
         except (TypeError, ValueError):
             got = repr(student[key])[:60]

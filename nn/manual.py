@@ -457,6 +457,7 @@ class LayerDiff:
     max_rel: float               # max_abs / max |Δ_autodiff| (relative to the gradient's size, not per entry)
     hand: np.ndarray = field(repr=False)
     autodiff: np.ndarray = field(repr=False)
+    diagnosis: str = ""          # the mistake that explains a wrong hand gradient, in words ('' when right)
 
     @property
     def shape_text(self) -> str:
@@ -490,6 +491,8 @@ class Comparison:
         for row in self.rows:
             shape = f"{row.shape_symbol} = {row.shape_text}"
             lines.append(f"{row.name:<10}{shape:<22}{row.max_abs:>24.3e}{row.max_rel:>12.3e}")
+            if row.diagnosis:
+                lines.append(f"  {row.diagnosis}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -506,13 +509,18 @@ def shape_symbols(names: Sequence[str]) -> list[str]:
     return [f"(1+{b}) × {'t' if n == 'out' else n}" for b, n in zip(below, names)]
 
 
-def compare(model, X, Y, loss=None, l2: float = 0.0, verbose: bool = True) -> Comparison:
+def compare(model, X, Y, loss=None, l2: float = 0.0, verbose: bool = True, hand=None,
+            lang: str | None = None) -> Comparison:
     """Backprop by hand (`MLP`) beside autodiff (the model's own forward pass + `backward`), in float64.
 
     Both sides compute the same cost, the lecture's J (a sum over samples, ½ in squared error,
     ½λ Σ w² without the bias rows); the autodiff side gets it from the nn loss as J = scale × loss
     (see `nn.manual_autodiff`). loss defaults to the model's compiled loss and takes compile's names.
     Prints the table (unless verbose=False) and returns the figures.
+
+    hand: a student's backprop in place of `MLP`'s, called as `check` calls it (hand(X, Y, W, λ) gives
+    the dict of δs and Δs). A hand Δ that disagrees gets a row `diagnosis`, printed under it: the
+    lecture mistake that explains it (see `check`), in English or Bahasa Indonesia (lang='id').
 
     >>> import numpy as np, nn
     >>> model = nn.Sequential([nn.Dense(4, activation="relu", input_dim=3), nn.Dense(2, activation="softmax")])
@@ -527,14 +535,168 @@ def compare(model, X, Y, loss=None, l2: float = 0.0, verbose: bool = True) -> Co
     if loss is None:
         raise ValueError("compare: the model is not compiled; give loss= (the names compile takes, e.g. 'mse')")
     net = MLP.from_model(model, cost=loss, l2=l2)
-    hand = net.gradients(X, Y)
+    diagnoses = {}
     auto, J_auto, loss_name = autodiff_deltas(model, X, Y, loss=loss, l2=l2, weights=net.W)
+    if hand is None:
+        hand = net.gradients(X, Y)
+    else:
+        hand, diagnoses = _hand_diagnosed(hand, net, X, Y, auto, lang)
     rows = []
     for name, symbol, H, A in zip(net.names, shape_symbols(net.names), hand, auto):
-        max_abs = float(np.max(np.abs(H - A)))
-        rows.append(LayerDiff(f"Δ({name})", H.shape, symbol, max_abs, max_abs / max(float(np.max(np.abs(A))), 1e-300),
-                              H, A))
+        max_abs = float(np.max(np.abs(H - A))) if H.shape == A.shape else float("inf")
+        rows.append(LayerDiff(f"Δ({name})", A.shape, symbol, max_abs, max_abs / max(float(np.max(np.abs(A))), 1e-300),
+                              H, A, diagnoses.get(f"Δ({name})", "")))
     result = Comparison(rows, net.cost_name, loss_name, cost_scale(loss_name)[1], float(l2), net.cost(X, Y), J_auto)
     if verbose:
         print(result.table())
     return result
+
+
+def _hand_diagnosed(hand, net: MLP, X, Y, auto: Sequence[np.ndarray], lang) -> tuple[list, dict[str, str]]:
+    """A student's Δs (hand(X, Y, W, λ)) and, for each wrong one, the mistake that explains it."""
+    X, Y, student = _student_answer(hand, net, X, Y)
+    keys = [f"Δ({name})" for name in net.names]
+    report = _judge(student, net, X, Y, dict(zip(keys, auto)), lang=lang)
+    return ([np.asarray(student.get(key, np.full_like(A, np.nan)), dtype=np.float64) for key, A in zip(keys, auto)],
+            {f.key: f.message for f in report.findings if not f.right})
+
+
+# ---- the usual mistakes, each made on purpose ---------------------------------------------------------
+# What a student's δs and Δs come out as under each classic slip of the lecture's backprop: the
+# right backward above with one line changed. `check` names the one that matches a student's answer
+# (nn/manual_check.py holds the matching and the messages; transposed, swapped and all-zero answers
+# need no network and are recognised there).
+
+LECTURE_MISTAKES = (
+    "sign",               # δ(out) = Y − A(out)
+    "no_l2",              # Δ(l) = A(l−1)ᵀ δ(l)                  (λW missing)
+    "double_l2",          # Δ(l) = A(l−1)ᵀ δ(l) + 2λ W(l)
+    "l2_on_bias",         # Δ(l) = A(l−1)ᵀ δ(l) + λ W(l), bias row penalised too
+    "mean",               # δ(out) = (A(out) − Y) / n            (a mean where the lecture's J is a sum)
+    "mean_with_l2",       # Δ(l) = (A(l−1)ᵀ δ(l) + λ W(l)) / n
+    "output_phi_prime",   # φ′(Z(out)) in δ(out) where it cancels, or left out where it belongs
+    "phi_not_prime",      # δ(h) = δ(out) W(out)ᵀ ⊙ φ(Z(h))      (φ instead of φ′)
+    "no_phi_prime",       # δ(h) = δ(out) W(out)ᵀ                 (φ′ missing)
+    "phi_prime_of_a",     # δ(h) = δ(out) W(out)ᵀ ⊙ φ′(A(h))      (φ′ of the activation, not of the net input)
+    "bias_row_kept",      # δ(h) = δ(out) W(out)ᵀ ⊙ φ′, W(out) with its bias row: n × (1+h)
+)
+
+# φ′ written with the activation a = φ(z), as the slide writes a(h) ⊙ (1 − a(h)); its value at the bias
+# unit a₀ = 1 is what a kept bias column gets multiplied by
+PRIME_OF_ACTIVATION: dict[str, Callable] = {
+    "sigmoid": lambda a: a * (1.0 - a), "tanh": lambda a: 1.0 - a ** 2,
+    "relu": lambda a: (a > 0).astype(np.float64), "linear": np.ones_like,
+}
+
+
+def backward_with_mistake(net: MLP, X, Y, mistake: str) -> dict[str, np.ndarray]:
+    """`net.backward(X, Y)` as a student who made `mistake` (one of LECTURE_MISTAKES) computes it.
+
+    With 'bias_row_kept' the hidden δs and Δs get the extra column 0 of the bias unit, computed with
+    φ′ written in a (`PRIME_OF_ACTIVATION`), as the slide's a(h) ⊙ (1 − a(h)) applied to all of A(h) gives it.
+
+    >>> net = MLP((2, 3, 1), l2=0.1, seed=0)
+    >>> X, Y = np.ones((4, 2)), np.zeros((4, 1))
+    >>> right, wrong = net.backward(X, Y), backward_with_mistake(net, X, Y, "no_l2")
+    >>> bool(np.allclose(wrong["Δ(out)"] + 0.1 * net._penalised(net.W[1]), right["Δ(out)"]))
+    True
+    """
+    if mistake not in LECTURE_MISTAKES:
+        raise ValueError(f"backward_with_mistake: unknown mistake {mistake!r}; the lecture's are {LECTURE_MISTAKES}")
+    f = net.forward(X)
+    Y = net._targets(Y, len(f["A(in)"]))
+    n = len(Y)
+    A_out, Z_out = f["A(out)"], f["Z(out)"]
+    delta = A_out - Y
+    if net.cost_name == "squared_error" and mistake != "output_phi_prime":
+        delta = delta * ACTIVATIONS[net.output][1](Z_out)          # ⊙ φ′(Z(out)), left out by output_phi_prime
+    elif net.cost_name != "squared_error" and mistake == "output_phi_prime":
+        delta = delta * A_out * (1.0 - A_out)                       # σ′ multiplied in, where it cancels
+    if mistake == "sign":
+        delta = -delta                                              # Y − A(out)
+    if mistake == "mean":
+        delta = delta / n                                           # (A(out) − Y) / n
+    deltas, Deltas = {"δ(out)": delta}, {}
+    inputs = ["in"] + net.names[:-1]
+    for l in reversed(range(len(net.W))):
+        name, W, A_prev = net.names[l], net.W[l], f[f"A({inputs[l]})"]
+        penalty = {"no_l2": 0.0, "double_l2": 2.0}.get(mistake, 1.0) * net.l2 * (
+            W if mistake == "l2_on_bias" else net._penalised(W))
+        Delta = A_prev.T @ delta + penalty
+        Deltas[f"Δ({name})"] = Delta / n if mistake == "mean_with_l2" else Delta
+        if l > 0:
+            below, activation = inputs[l], net.activations[l - 1]
+            phi, phi_prime = ACTIVATIONS[activation]
+            Z = f[f"Z({below})"]
+            derivative = {"phi_not_prime": phi(Z), "no_phi_prime": np.ones_like(Z),
+                          "phi_prime_of_a": phi_prime(phi(Z))}.get(mistake, phi_prime(Z))
+            kept = delta @ W[:1].T * PRIME_OF_ACTIVATION[activation](np.ones((n, 1)))   # the bias unit's column
+            delta = (delta @ W[1:].T) * derivative
+            deltas[f"δ({below})"] = np.hstack([kept, delta]) if mistake == "bias_row_kept" else delta
+            if mistake == "bias_row_kept":
+                Deltas[f"Δ({below})_kept"] = f[f"A({inputs[l - 1]})"].T @ kept   # its column 0 of Δ(below)
+    out = {**deltas}
+    for name in net.names:
+        key = f"Δ({name})"
+        kept_column = Deltas.pop(f"{key}_kept", None)
+        out[key] = Deltas[key] if kept_column is None else np.hstack([kept_column, Deltas[key]])
+    return out
+
+
+# ---- the teacher's checker -----------------------------------------------------------------------------
+
+def weights_by_name(net: MLP) -> dict[str, np.ndarray]:
+    """{'W(h)': ..., 'W(out)': ...}: copies of the network's weights under the lecture's names."""
+    return {f"W({name})": W.copy() for name, W in zip(net.names, net.W)}
+
+
+def check(student_fn, model, X, Y, loss=None, l2: float | None = None, keys: Sequence[str] | None = None,
+          lang: str | None = None, rtol: float = 1e-7, atol: float | None = None, verbose: bool = True):
+    """A student's backprop against the lecture's, each wrong δ and Δ named by the mistake that explains it.
+
+    student_fn(X, Y, W, λ) must return the student's δs and Δs as a dict under the lecture's names,
+    the keys `MLP.backward` returns ('δ(out)', 'δ(h)', 'Δ(h)', 'Δ(out)'); it gets X (n × m), Y (n × t),
+    W = {'W(h)': ..., 'W(out)': ...} (copies, bias row first) and λ. model: an `MLP`, or an
+    nn.Sequential of Dense layers (as `compare` takes it; loss defaults to its compiled one).
+    l2 defaults to the MLP's λ (0 for a Sequential). keys: the ones to judge (default all four).
+    Prints the report (unless verbose=False) and returns it: `report.passed`, `report.mistakes`,
+    `str(report)`, in English or Bahasa Indonesia (lang='id', or TINYGRAD_EDU_LANG=id).
+
+    >>> net = MLP((3, 4, 2), activation="tanh", l2=0.1, seed=0)
+    >>> X, Y = np.random.default_rng(0).normal(size=(5, 3)), np.eye(2)[[0, 1, 1, 0, 1]]
+    >>> def forgot_l2(X, Y, W, lam):
+    ...     return backward_with_mistake(net, X, Y, "no_l2")
+    >>> report = check(forgot_l2, net, X, Y, verbose=False)
+    >>> report.passed, report.mistakes
+    (False, {'Δ(h)': 'no_l2', 'Δ(out)': 'no_l2'})
+    >>> print(report["Δ(h)"].message)
+    Δ(h): matches the right answer without the λW term: add λ·W(h)
+    """
+    net = model if isinstance(model, MLP) else MLP.from_model(model, cost=loss, l2=l2 or 0.0)
+    if l2 is not None and float(l2) != net.l2:
+        net = MLP(net.sizes, activation=net.activations, cost=net.cost_name, output=net.output, l2=l2,
+                  weights=net.W)
+    X, Y, student = _student_answer(student_fn, net, X, Y)
+    report = _judge(student, net, X, Y, net.backward(X, Y), keys=keys, lang=lang, rtol=rtol, atol=atol)
+    if verbose:
+        print(report)
+    return report
+
+
+def _student_answer(student_fn, net: MLP, X, Y) -> tuple[np.ndarray, np.ndarray, dict]:
+    """X, Y (n × t) and the student's dict, student_fn(X, Y, W, λ), on copies of the data and weights."""
+    X = net._inputs(X)
+    Y = net._targets(Y, len(X))
+    student = student_fn(X.copy(), Y.copy(), weights_by_name(net), net.l2)
+    if not isinstance(student, dict):
+        raise TypeError(f"the student's function must return a dict {{'δ(out)': ..., 'Δ(h)': ..., ...}} under "
+                        f"the lecture's names, got {type(student).__name__}")
+    return X, Y, student
+
+
+def _judge(student: dict, net: MLP, X, Y, right: dict, keys=None, lang=None, rtol: float = 1e-7, atol=None):
+    """`nn.manual_check.diagnose` with every lecture mistake recomputed on this network and data."""
+    from .manual_check import Network, diagnose     # here, not at the top: the MLP itself needs only NumPy
+    variants = {mistake: backward_with_mistake(net, X, Y, mistake) for mistake in LECTURE_MISTAKES}
+    return diagnose(student, right, variants, Network(net.names, net.activations, net.cost_name, len(X)),
+                    keys=keys, rtol=rtol, atol=atol, lang=lang)

@@ -327,3 +327,13 @@ def test_the_new_primitives_are_in_the_table_and_the_composed_ops_are_not():
     used = {node.op.name for node in tg.topological_order(out) if node.op is not None}
     assert used <= {op.name for op in vars(tg.ops).values() if isinstance(op, tg.Op)}   # table entries only
     assert {"sin", "cos", "erf", "expm1", "log1p", "@"} <= used
+
+
+def test_norm_neither_underflows_nor_overflows():
+    # ‖x‖ = m·‖x/m‖ with m = max |x|: exact where squaring would underflow (torch's gives 0) or overflow (inf)
+    for x, norm in [([3e-295, 0.0], 3e-295), ([1e200, 1e200], 2 ** 0.5 * 1e200), ([3.0, 4.0], 5.0)]:
+        t = Tensor(np.array(x), requires_grad=True)
+        n = t.norm()
+        n.backward()
+        assert n.item() == pytest.approx(norm, rel=1e-15)
+        np.testing.assert_allclose(t.grad, np.array(x) / norm, rtol=1e-15)

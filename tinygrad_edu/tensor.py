@@ -256,13 +256,18 @@ class Tensor(Node, ElementwiseMath):
             return self.abs().sum(axes, keepdims)
         if not ord > 0:
             raise ValueError(f"norm: ord must be positive (or inf), got {ord!r}")
-        total = (self * self if ord == 2 else self.abs() ** ord).sum(axes, keepdims)
+        # divided by m = max |x|, held constant (a norm is homogeneous, ‖x‖ = m·‖x/m‖, so m's own
+        # derivative cancels exactly): the squares of 1e-200 would underflow to 0, of 1e200 overflow
+        m = np.abs(self.data).max(axis=axes, keepdims=True) if self.size else np.ones((1,) * self.ndim)
+        m = np.where((m > 0) & np.isfinite(m), m, 1).astype(self.dtype)
+        scaled = self / m
+        total = (scaled * scaled if ord == 2 else scaled.abs() ** ord).sum(axes, keepdims)
         zero = total.data == 0
-        if not zero.any():
-            return total.sqrt() if ord == 2 else total ** (1 / ord)
-        # the root taken of 1 where the total is 0, then replaced by 0: no gradient reaches √0
-        safe = where(zero, 1.0, total)
-        return where(zero, 0.0, safe.sqrt() if ord == 2 else safe ** (1 / ord))
+        if zero.any():    # the root taken of 1 where the total is 0, then replaced by 0: no gradient reaches √0
+            root = where(zero, 0.0, where(zero, 1.0, total).sqrt() if ord == 2 else where(zero, 1.0, total) ** (1 / ord))
+        else:
+            root = total.sqrt() if ord == 2 else total ** (1 / ord)
+        return root * (m if keepdims else m.reshape(root.shape))
 
     def logsumexp(self, axis=None, keepdims: bool = False) -> Tensor:
         """log Σ eˣ, computed as m + log Σ e^(x - m) with m = max x held constant (its derivative

@@ -538,3 +538,8 @@ def compare(model, X, Y, loss=None, l2: float = 0.0, verbose: bool = True) -> Co
     if verbose:
         print(result.table())
     return result
+
+
+# ---- convolution and pooling by hand (nn/manual_conv.py, NumPy only as well), and compare_cnn --------
+from .manual_conv import (CNN, avg_pool2d, avg_pool2d_backward, compare_cnn, conv2d, conv2d_backward,  # noqa: E402,F401
+                          max_pool2d, max_pool2d_backward)

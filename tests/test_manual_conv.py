@@ -10,6 +10,7 @@ then a whole small CNN, and the handout's 6×6 example.
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -174,3 +175,14 @@ print("ok")
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_backprop_md_convolution_links_point_at_the_formula():
+    """docs/backprop.md links each convolution formula to ../nn/manual_conv.py#L<n>; line n must compute it."""
+    doc = (ROOT / "docs" / "backprop.md").read_text()
+    code = (ROOT / "nn" / "manual_conv.py").read_text().splitlines()
+    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual_conv\.py#L(\d+)\)", doc)
+    assert len(links) >= 12
+    for formula, line in links:
+        comment = code[int(line) - 1].partition("# ")[2]
+        assert formula in comment, f"manual_conv.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"

@@ -376,7 +376,7 @@ def filters(layer: Any, path: str | os.PathLike | None = None, *, channel: int =
         raise ValueError(f"plot.filters: channel={channel}, but the kernel has {c_in} input channels (0..{c_in - 1})")
     scale = max(float(np.abs(kernel[:, :, channel]).max()), 1e-12)
     plt = _pyplot()
-    fig, axes = _grid(plt, n, ncols, 1.35 if kh * kw <= 25 else 1.1)
+    fig, axes = _grid(plt, n, ncols, 1.45 if kh * kw <= 25 else 1.1)
     annotate = kh * kw <= 25 and n <= 16
     for f, ax in enumerate(axes[:n]):
         weights = kernel[:, :, channel, f]
@@ -387,7 +387,7 @@ def filters(layer: Any, path: str | os.PathLike | None = None, *, channel: int =
         ax.set_title(f"filter {f}", fontsize=9)
         if annotate:
             for (i, j), w in np.ndenumerate(weights):
-                ax.text(j, i, f"{w:.2g}", ha="center", va="center", fontsize=7 if kh * kw > 9 else 8,
+                ax.text(j, i, f"{w:.2f}".replace("-0.00", "0.00"), ha="center", va="center", fontsize=7,
                         color="white" if abs(w) > 0.6 * scale else "black")
     name = getattr(layer, "name", None)
     where = f"{name}: " if name else ""

@@ -186,3 +186,22 @@ def test_backprop_md_convolution_links_point_at_the_formula():
     for formula, line in links:
         comment = code[int(line) - 1].partition("# ")[2]
         assert formula in comment, f"manual_conv.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+
+
+@pytest.mark.parametrize("pool", ["MaxPooling2D", "AveragePooling2D"])
+def test_compare_cnn_on_an_nn_model_to_1e_10(pool, capsys):
+    """nn.manual.compare_cnn: the hand CNN beside the engine's backward through nn's own layers, float64."""
+    import nn
+    nn.manual_seed(0)
+    model = nn.Sequential([nn.Conv2D(3, (3, 3), activation="relu", padding="same", input_shape=(6, 6, 2)),
+                           getattr(nn, pool)((2, 2)), nn.Conv2D(4, (2, 2), strides=(1, 1), activation="relu"),
+                           nn.Flatten(), nn.Dense(5, activation="relu"), nn.Dense(3, activation="softmax")])
+    model.compile(loss="categorical_crossentropy")
+    rng = np.random.default_rng(5)
+    model.set_weights([rng.normal(0, 0.5, w.shape) for w in model.get_weights()])   # biases not zero
+    before = [w.copy() for w in model.get_weights()]
+    X, Y = rng.normal(size=(5, 6, 6, 2)), np.eye(3)[rng.integers(0, 3, 5)]
+    errors = manual.compare_cnn(model, X, Y)
+    assert len(errors) == 8 and max(errors.values()) < TOL, errors
+    assert "∂J/∂K(" in capsys.readouterr().out
+    assert all(np.array_equal(a, b) for a, b in zip(before, model.get_weights()))   # the model is left alone

@@ -345,7 +345,7 @@ def samples(X: Any, y_true: Any, y_pred: Any = None, path: str | os.PathLike | N
 def _grid(plt, n: int, ncols: int, panel: float, extra_height: float = 0.7):
     cols = max(1, min(ncols, n))
     rows = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(panel * cols + 0.6, panel * rows + extra_height), squeeze=False)
+    fig, axes = plt.subplots(rows, cols, figsize=(panel * cols + 0.6, (panel + 0.3) * rows + extra_height), squeeze=False)
     for ax in axes.ravel():
         ax.axis("off")
     return fig, axes.ravel()

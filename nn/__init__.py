@@ -2,6 +2,8 @@
 
     module.py        Module, Parameter, Layer: parameters found by assignment, lazy building
     layers.py        Dense (Keras), Linear (PyTorch), Flatten, Dropout
+    convolutional.py Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D (Keras, channels-last);
+                     Conv2d, MaxPool2d, AvgPool2d (PyTorch, channels-first)
     activations.py   relu sigmoid tanh softmax leaky_relu linear gaussian, as functions and layers
     initializers.py  glorot/xavier, he, zeros, random_normal
     regularizers.py  l1, l2
@@ -36,6 +38,8 @@ from . import activations, callbacks, initializers, losses, optimizers, regulari
 from .activations import Activation, Gaussian, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .callbacks import CSVLogger, EarlyStopping, History, LearningRateScheduler
 from .layers import Dense, Dropout, Flatten, Linear
+from .convolutional import (AveragePooling2D, AvgPool2d, Conv2d, Conv2D, GlobalAveragePooling2D, MaxPool2d,
+                            MaxPooling2D)
 from .losses import (BCEWithLogitsLoss, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropyLoss, Hinge,
                      KLDivergence, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError, MSELoss,
                      RootMeanSquaredError, SparseCategoricalCrossentropy, SquaredHinge)

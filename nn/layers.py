@@ -150,10 +150,15 @@ class Linear(Layer):
 
 
 class Flatten(Layer):
-    """Merge every axis but the batch axis: (N, 28, 28) -> (N, 784).
+    """Merge every axis but the batch axis: (N, 28, 28) -> (N, 784), (N, 7, 7, 32) -> (N, 1568).
 
     >>> Flatten()(np.zeros((2, 28, 28), dtype=np.float32)).shape
     (2, 784)
+
+    In channels-last order, as Keras: the channel index runs fastest, so entry (i, j, c) of a
+    (7, 7, 32) feature map lands at i·7·32 + j·32 + c. (PyTorch flattens (C, H, W), channel
+    slowest: to_torch() permutes back to channels-last before its Flatten, so the weights of the
+    Dense after it mean the same in both.)
     """
 
     def __init__(self, name: str | None = None, input_shape: tuple | None = None):
@@ -179,11 +184,13 @@ class Dropout(Layer):
     activation equal in both modes, so inference needs no rescaling.
     """
 
-    def __init__(self, rate: float, name: str | None = None):
+    def __init__(self, rate: float, name: str | None = None, input_shape: tuple | None = None):
         super().__init__(name)
         if not 0 <= rate < 1:
             raise ValueError(f"Dropout(rate): rate must be in [0, 1), got {rate!r}")
         self.rate = float(rate)
+        if input_shape is not None:
+            self.build((None,) + tuple(input_shape))
 
     def forward(self, x: Tensor) -> Tensor:
         if not self.training or self.rate == 0:

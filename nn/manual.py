@@ -700,3 +700,8 @@ def _judge(student: dict, net: MLP, X, Y, right: dict, keys=None, lang=None, rto
     variants = {mistake: backward_with_mistake(net, X, Y, mistake) for mistake in LECTURE_MISTAKES}
     return diagnose(student, right, variants, Network(net.names, net.activations, net.cost_name, len(X)),
                     keys=keys, rtol=rtol, atol=atol, lang=lang)
+
+
+# ---- convolution and pooling by hand (nn/manual_conv.py, NumPy only as well), and compare_cnn --------
+from .manual_conv import (CNN, avg_pool2d, avg_pool2d_backward, compare_cnn, conv2d, conv2d_backward,  # noqa: E402,F401
+                          max_pool2d, max_pool2d_backward)

@@ -200,6 +200,29 @@ class Layer(Module):
         """The layer get_config() describes (Keras's from_config)."""
         return cls(**config)
 
+    def get_weights(self) -> list[np.ndarray]:
+        """Copies of this layer's weight arrays, in parameters() order (Keras's get_weights):
+        [kernel, bias] for Dense and Conv2D, [] for a layer without weights."""
+        return [p.data.copy() for p in self.parameters()]
+
+    def set_weights(self, weights) -> None:
+        """Copy `weights` (a list as get_weights() returns) into this layer's parameters, in place.
+        Moves weights between models, ours or Keras's: `ours.set_weights(keras_model.get_weights())`."""
+        params = self.parameters()
+        who = f"{type(self).__name__} '{self.name}'"
+        if not self.built and not params:
+            raise ValueError(f"set_weights: {who} has not been built yet, so its weights do not exist: give its "
+                             f"first layer input_shape=... (or input_dim), or call it on data first")
+        if len(weights) != len(params):
+            raise ValueError(f"set_weights: {who} has {len(params)} weight arrays "
+                             f"{[p.shape for p in params]}, got {len(weights)}")
+        for p, w in zip(params, weights):
+            if np.shape(w) != p.shape:
+                raise ValueError(f"set_weights: {who}: '{p.label}' has shape {p.shape}, got an array of shape "
+                                 f"{np.shape(w)}; give the arrays in get_weights() order with its shapes")
+        for p, w in zip(params, weights):      # checked first: a mismatch leaves every weight as it was
+            p.data[...] = w
+
     def __call__(self, x, *args, **kwargs):
         x = as_input(x)
         if not self.built:

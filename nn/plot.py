@@ -1,4 +1,5 @@
-"""The course's pictures: training curves, confusion matrices, decision boundaries, digit grids.
+"""The course's pictures: training curves, confusion matrices, decision boundaries, digit grids, and a
+CNN's filters and feature maps.
 
 Each function returns the matplotlib Figure and, given ``path``, also saves it as a PNG.
 matplotlib is imported inside the functions, so ``import nn`` never pays for it; on a machine
@@ -24,7 +25,8 @@ import numpy as np
 from .metrics import _labels
 from .utils import pyplot as _pyplot
 
-__all__ = ["history", "confusion_matrix", "decision_boundary", "samples"]
+__all__ = ["history", "confusion_matrix", "decision_boundary", "samples", "filters", "feature_maps",
+           "compare_histories"]
 
 _VALIDATION_COLOR = "#d62728"  # red for validation, blue (C0) for training, as in most course plots
 
@@ -334,5 +336,173 @@ def samples(X: Any, y_true: Any, y_pred: Any = None, path: str | os.PathLike | N
                  else f"{len(chosen)} misclassified images" if errors_only
                  else f"{len(chosen)} images, {n_wrong} misclassified (red)")
     fig.suptitle(title)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+# ---- a CNN's filters and feature maps ------------------------------------------------------------------
+
+def _grid(plt, n: int, ncols: int, panel: float, extra_height: float = 0.7):
+    cols = max(1, min(ncols, n))
+    rows = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows, cols, figsize=(panel * cols + 0.6, (panel + 0.3) * rows + extra_height), squeeze=False)
+    for ax in axes.ravel():
+        ax.axis("off")
+    return fig, axes.ravel()
+
+
+def filters(layer: Any, path: str | os.PathLike | None = None, *, channel: int = 0, ncols: int = 8,
+            title: str | None = None) -> Any:
+    """Each filter (kernel) of a convolution layer as a small image: one panel per filter.
+
+    ``layer`` is a Conv2D (its ``kernel``, (kh, kw, in_channels, filters)) or such an array. Red is
+    positive, blue negative, white 0, on one scale for all panels, so filters compare at a glance;
+    small kernels carry their numbers. A layer with several input channels shows one of them
+    (``channel``): a filter of conv2d_1 is 3×3 weights per channel of the layer below.
+
+    >>> fig = filters(np.array([[1.0, 0, -1]] * 3).reshape(3, 3, 1, 1))
+    >>> fig.axes[0].get_title()
+    'filter 0'
+    """
+    kernel = getattr(layer, "kernel", layer)
+    kernel = np.asarray(getattr(kernel, "data", kernel), dtype=np.float64)
+    if kernel.ndim == 2:
+        kernel = kernel[:, :, None, None]
+    if kernel.ndim != 4:
+        raise ValueError(f"plot.filters expects a Conv2D layer or a kernel (kh, kw, in_channels, filters), got shape "
+                         f"{kernel.shape}")
+    kh, kw, c_in, n = kernel.shape
+    if not 0 <= channel < c_in:
+        raise ValueError(f"plot.filters: channel={channel}, but the kernel has {c_in} input channels (0..{c_in - 1})")
+    scale = max(float(np.abs(kernel[:, :, channel]).max()), 1e-12)
+    plt = _pyplot()
+    fig, axes = _grid(plt, n, ncols, 1.45 if kh * kw <= 25 else 1.1)
+    annotate = kh * kw <= 25 and n <= 16
+    for f, ax in enumerate(axes[:n]):
+        weights = kernel[:, :, channel, f]
+        ax.axis("on")
+        ax.imshow(weights, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"filter {f}", fontsize=9)
+        if annotate:
+            for (i, j), w in np.ndenumerate(weights):
+                ax.text(j, i, f"{w:.2f}".replace("-0.00", "0.00"), ha="center", va="center", fontsize=7,
+                        color="white" if abs(w) > 0.6 * scale else "black")
+    name = getattr(layer, "name", None)
+    where = f"{name}: " if name else ""
+    of = f", input channel {channel} of {c_in}" if c_in > 1 else ""
+    fig.suptitle(title or f"{where}{n} filters of {kh}×{kw}{of} (red +, blue −)")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def _layer_index(model: Any, layer: Any) -> int:
+    layers = list(model.layers)
+    if layer is None:      # the first convolution: the first layer whose output is still an image
+        return next((i for i, l in enumerate(layers) if getattr(l, "kernel", None) is not None
+                     and np.ndim(getattr(l.kernel, "data", l.kernel)) == 4), 0)
+    if isinstance(layer, (int, np.integer)):
+        if not -len(layers) <= layer < len(layers):
+            raise ValueError(f"plot.feature_maps: layer={layer}, but the model has {len(layers)} layers")
+        return int(layer) % len(layers)
+    for i, l in enumerate(layers):
+        if l is layer or getattr(l, "name", None) == layer:
+            return i
+    raise ValueError(f"plot.feature_maps: no layer {layer!r} in the model; its layers are "
+                     f"{[getattr(l, 'name', type(l).__name__) for l in layers]}")
+
+
+def feature_maps(model: Any, x: Any, layer: Any = None, path: str | os.PathLike | None = None, *,
+                 max_channels: int = 32, ncols: int = 8, title: str | None = None) -> Any:
+    """One input's feature maps after a layer: the input, then one panel per channel of the layer's output.
+
+    ``x`` is one image, (H, W), (H, W, C) or (1, H, W, C); ``layer`` a layer, its name or its index
+    (default: the first convolution). The model's layers run up to that one, with no graph
+    recorded; each panel has its own grey scale (dark = large), and the title gives the layer's
+    name and output shape, e.g. "conv2d (Conv2D): output (1, 28, 28, 16)".
+
+    >>> model.build((None, 28, 28, 1)); fig = feature_maps(model, X_test[0], "conv2d")   # doctest: +SKIP
+    """
+    from tinygrad_edu import Tensor, no_grad
+
+    image = np.asarray(getattr(x, "data", x), dtype=np.float32)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.ndim == 3:
+        image = image[None]
+    if image.ndim != 4 or image.shape[0] != 1:
+        raise ValueError(f"plot.feature_maps draws one image: (H, W), (H, W, C) or (1, H, W, C), got shape {image.shape}")
+    index = _layer_index(model, layer)
+    chosen = model.layers[index]
+    out = Tensor(image)
+    with no_grad():
+        for l in model.layers[:index + 1]:
+            out = l(out)
+    maps = np.asarray(out.data)
+    name = f"{getattr(chosen, 'name', '')} ({type(chosen).__name__})"
+    if maps.ndim != 4:
+        raise ValueError(f"plot.feature_maps: the output of {name} has shape {maps.shape}, not an image; "
+                         "choose a convolution or pooling layer")
+    shown = min(maps.shape[3], max_channels)
+    plt = _pyplot()
+    fig, axes = _grid(plt, shown + 1, ncols, 1.3)
+    axes[0].axis("on")
+    axes[0].imshow(image[0, :, :, 0] if image.shape[3] == 1 else image[0], cmap="gray_r", interpolation="nearest")
+    axes[0].set_title("input", fontsize=9, fontweight="bold")
+    for c, ax in enumerate(axes[1:shown + 1]):
+        ax.axis("on")
+        ax.imshow(maps[0, :, :, c], cmap="gray_r", interpolation="nearest")
+        ax.set_title(f"channel {c}", fontsize=9)
+    for ax in axes[:shown + 1]:
+        ax.set_xticks([])
+        ax.set_yticks([])
+    more = f" (first {shown} of {maps.shape[3]} channels)" if shown < maps.shape[3] else ""
+    fig.suptitle(title or f"feature maps of {name}: output {maps.shape}{more}")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def compare_histories(histories: Mapping[str, Any], path: str | os.PathLike | None = None, *,
+                      title: str | None = None) -> Any:
+    """Several models' curves on one plot, as the handout compares the ANN with the CNN.
+
+    ``histories`` maps a model's name to what its ``fit`` returned (or the .history dict). The
+    handout's colours: training red, validation blue; each model its own line style and marker
+    (ANN ─, CNN + ...). One panel for the loss, a second for accuracy when it was logged.
+
+    >>> fig = compare_histories({"ANN": {"loss": [0.5, 0.3], "val_loss": [0.4, 0.3]},
+    ...                          "CNN": {"loss": [0.3, 0.1], "val_loss": [0.2, 0.1]}})
+    >>> fig.axes[0].get_legend_handles_labels()[1]
+    ['train loss ANN', 'val loss ANN', 'train loss CNN', 'val loss CNN']
+    """
+    logs = {}
+    for name, h in histories.items():
+        log = getattr(h, "history", h)
+        if not isinstance(log, Mapping) or not len(log.get("loss", ())):
+            raise ValueError(f"plot.compare_histories: {name!r} has no 'loss' history; give what model.fit returned")
+        logs[name] = log
+    quantities = ["loss"] + [q for q in ("acc", "accuracy") if all(len(l.get(q, ())) for l in logs.values())][:1]
+    styles = [("-", "o"), ("--", "+"), (":", "x"), ("-.", "s")]
+    plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
+    fig, axes = plt.subplots(1, len(quantities), figsize=(6.2 * len(quantities), 4.3), squeeze=False)
+    for ax, q in zip(axes[0], quantities):
+        word = "loss" if q == "loss" else "accuracy"
+        for k, (name, log) in enumerate(logs.items()):
+            line, marker = styles[k % len(styles)]
+            for key, who, color in ((q, "train", "r"), (f"val_{q}", "val", "b")):
+                if len(log.get(key, ())):
+                    values = np.asarray(log[key], dtype=np.float64)
+                    ax.plot(np.arange(1, len(values) + 1), values, linestyle=line, marker=marker, color=color,
+                            markersize=8 if marker in "+x" else 4, linewidth=1.6, label=f"{who} {word} {name}")
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(word)
+        ax.set_title("Loss" if q == "loss" else "Accuracy")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.grid(True, alpha=0.3)
+        ax.legend(frameon=False)
+    fig.suptitle(title or f"Comparing {' and '.join(logs)}: training (red) and validation (blue)")
     fig.tight_layout()
     return _save(fig, path)

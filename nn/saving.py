@@ -26,7 +26,8 @@ FORMAT = "tinygrad_edu.nn/1"
 
 
 def save_model(model: Layer, path) -> None:
-    """Write `model`, an nn.Sequential, to `path` (".npz" is appended if missing, as np.savez does)."""
+    """Write `model`, an nn.Sequential, to exactly `path`, whatever its extension: 'model.npz', or the
+    handout's 'my_model2.h5' / '.keras' (still this .npz format inside, not HDF5: load_model reads it back)."""
     if not hasattr(model, "layers"):     # read by its attributes: Sequential imports this module
         raise TypeError(f"save_model: expected an nn.Sequential, got {type(model).__name__}")
     if not model.built:
@@ -41,7 +42,7 @@ def save_model(model: Layer, path) -> None:
     path = str(path)
     tmp = path + ".tmp.npz"
     np.savez(tmp, **arrays)
-    os.replace(tmp, path if path.endswith(".npz") else path + ".npz")   # never a half-written model file
+    os.replace(tmp, path)                # never a half-written model file
 
 
 def load_model(path) -> Layer:
@@ -50,6 +51,7 @@ def load_model(path) -> Layer:
     expected = f"a model saved by model.save() (an .npz with '__format__' = {FORMAT!r})"
     if not path.exists():
         raise FileNotFoundError(f"load_model: no file {str(path)!r}")
+    _refuse_hdf5(path)
     try:
         with np.load(path, allow_pickle=False) as f:
             files = dict(f.items())
@@ -75,3 +77,18 @@ def load_model(path) -> Layer:
         model.compile(optimizers.from_config(c["optimizer"]), losses.from_config(c["loss"]), c["metrics"])
     return model
 
+
+
+HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+def _refuse_hdf5(path: Path) -> None:
+    """A real Keras .h5 file (HDF5) cannot be read here: say so, and how to move its weights."""
+    with open(path, "rb") as f:
+        if f.read(8) != HDF5_MAGIC:
+            return
+    raise ValueError(
+        f"load_model: {str(path)!r} is an HDF5 file written by Keras; nn cannot read Keras files (only what "
+        f"nn's model.save() writes, whatever its extension). To move the weights: build the same layers in nn, "
+        f"then in Keras `np.savez('w.npz', *keras_model.get_weights())` and in nn "
+        f"`w = np.load('w.npz'); model.set_weights([w[k] for k in w.files])` (same order: kernel, bias per layer)")

@@ -14,8 +14,6 @@ from __future__ import annotations
 
 from typing import Callable, Sequence as SequenceType
 
-import numpy as np
-
 from tinygrad_edu import Tensor, group
 
 from .module import Layer, Module, layer_from_config
@@ -104,19 +102,6 @@ class Sequential(Trainer, Layer):
             model.build(tuple(config["input_shape"]))
         return model
 
-    def get_weights(self) -> list[np.ndarray]:
-        """Copies of every parameter's array, in parameters() order (Keras's get_weights)."""
-        return [p.data.copy() for p in self.parameters()]
-
-    def set_weights(self, weights: SequenceType[np.ndarray]) -> None:
-        params = self.parameters()
-        if len(weights) != len(params):
-            raise ValueError(f"set_weights: model '{self.name}' has {len(params)} weight arrays, got {len(weights)}")
-        for p, w in zip(params, weights):
-            if np.shape(w) != p.shape:
-                raise ValueError(f"set_weights: '{p.label}' has shape {p.shape}, got an array of shape {np.shape(w)}")
-            p.data[...] = w
-
     def save(self, path) -> None:
         """Write architecture (JSON) and weights to a NumPy .npz; reload with nn.load_model(path)."""
         save_model(self, path)
@@ -131,14 +116,18 @@ class Sequential(Trainer, Layer):
         if not self.built:
             raise ValueError(f"Model '{self.name}' has not yet been built: give the first layer input_dim "
                              f"(e.g. Dense(64, input_dim=784)), or call fit()/predict() on data first")
-        line = "_" * 65
-        rows = [f'Model: "{self.name}"', line, _row("Layer (type)", "Output Shape", "Param #"), "=" * 65]
-        shape = self.input_shape
-        for i, layer in enumerate(self.layers):
+        shapes, shape = [], self.input_shape
+        for layer in self.layers:
             shape = layer.compute_output_shape(shape)
-            rows.append(_row(f"{layer.name} ({type(layer).__name__})", str(shape).replace(",)", ")"),
-                             str(layer.count_params())))
-            rows.append("=" * 65 if i == len(self.layers) - 1 else "")
+            shapes.append(str(shape).replace(",)", ")"))
+        names = [f"{layer.name} ({type(layer).__name__})" for layer in self.layers]
+        widths = (max([28] + [len(n) + 2 for n in names]), max([26] + [len(s) + 2 for s in shapes]))
+        width = widths[0] + widths[1] + 11       # the columns widen for long names (max_pooling2d_1 (MaxPooling2D))
+        line = "_" * width
+        rows = [f'Model: "{self.name}"', line, _row("Layer (type)", "Output Shape", "Param #", widths), "=" * width]
+        for i, layer in enumerate(self.layers):
+            rows.append(_row(names[i], shapes[i], str(layer.count_params()), widths))
+            rows.append("=" * width if i == len(self.layers) - 1 else "")
         total = self.count_params()
         rows += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0", line]
         print_fn("\n".join(rows))
@@ -152,5 +141,5 @@ class Sequential(Trainer, Layer):
         return f"name={self.name!r}"
 
 
-def _row(a: str, b: str, c: str) -> str:
-    return f" {a:<28}{b:<26}{c:<10}"
+def _row(a: str, b: str, c: str, widths: tuple = (28, 26)) -> str:
+    return f" {a:<{widths[0]}}{b:<{widths[1]}}{c:<10}"

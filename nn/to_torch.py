@@ -11,6 +11,16 @@ Each layer becomes its PyTorch twin, weights copied (not shared):
     leaky_relu                ->  torch.nn.LeakyReLU(negative_slope)
     gaussian                  ->  a two-line module computing e^(-x²) (PyTorch has none)
     linear (no activation)    ->  nothing
+    Conv2D(filters, (kh, kw)) ->  torch.nn.Conv2d(in, filters, (kh, kw)) with weight = kernel.permute(3, 2, 0, 1),
+                                  after a ZeroPad2d for 'same' (TensorFlow's: the odd extra row/column bottom/right)
+    MaxPooling2D / AveragePooling2D  ->  torch.nn.MaxPool2d / AvgPool2d (after a -inf pad for 'same' max pooling)
+    GlobalAveragePooling2D    ->  torch.nn.AdaptiveAvgPool2d(1), then Flatten
+    Conv2d / MaxPool2d / AvgPool2d (PyTorch's own layers)  ->  themselves
+
+Images: nn's Keras layers are channels-last (N, H, W, C), torch's channels-first (N, C, H, W). The
+torch model takes the same channels-last input as the nn model: a Permute(0, 3, 1, 2) at its front
+(before the first channels-last layer), and a Permute(0, 2, 3, 1) back before Flatten, so that
+Flatten lists the entries in Keras's order and the Dense after it keeps its weights as they are.
 
 Keras stores a Dense kernel as (inputs, units) and computes x @ kernel; PyTorch stores a Linear
 weight as (out_features, in_features) and computes x @ weightᵀ: hence the transpose.
@@ -41,6 +51,8 @@ import numpy as np
 
 from . import activations
 from .activations import Activation, LeakyReLU
+from .convolutional import (AveragePooling2D, AvgPool2d, Conv2d, Conv2D, GlobalAveragePooling2D, MaxPool2d,
+                            MaxPooling2D, _Pooling2D)
 from .layers import Dense, Dropout, Flatten, Linear
 
 INSTALL_HINT = ("model.to_torch() needs PyTorch, which tinygrad_edu does not install: pip install torch "
@@ -86,6 +98,61 @@ def _gaussian_module(torch: Any) -> Any:
     return Gaussian()
 
 
+def _permute_module(torch: Any, dims: tuple) -> Any:
+    """x.permute(*dims) as a torch module (torch.nn has none): between channels-last and channels-first."""
+
+    class Permute(torch.nn.Module):
+        """x.permute(dims): (N, H, W, C) -> (N, C, H, W) for (0, 3, 1, 2), back for (0, 2, 3, 1)."""
+
+        def __init__(self, dims: tuple):
+            super().__init__()
+            self.dims = tuple(dims)
+
+        def forward(self, x: Any) -> Any:
+            return x.permute(*self.dims)
+
+        def extra_repr(self) -> str:
+            return f"dims={self.dims}"
+
+    return Permute(dims)
+
+
+def _same_padding(layer: Any, size: tuple, strides: tuple) -> tuple[int, int, int, int]:
+    """TensorFlow's 'same' padding for `layer`'s input as (left, right, top, bottom), ZeroPad2d's order."""
+    (top, bottom), (left, right) = [divmod(max((-(-n // s) - 1) * s + k - n, 0), 2)
+                                    for n, k, s in zip(layer.input_shape[1:3], size, strides)]
+    (top, bottom), (left, right) = (top, top + bottom), (left, left + right)
+    return left, right, top, bottom
+
+
+def _channels_last_image_layer(torch: Any, layer: Any, name: str) -> list[tuple[str, Any]]:
+    """The torch modules for a Keras image layer, on channels-first data."""
+    if isinstance(layer, Conv2D):
+        conv = torch.nn.Conv2d(layer.kernel.shape[2], layer.filters, layer.kernel_size, stride=layer.strides,
+                               bias=layer.use_bias)
+        conv.weight = _parameter(torch, layer.kernel.data.transpose(3, 2, 0, 1))   # (kh, kw, in, out) -> (out, in, kh, kw)
+        if layer.use_bias:
+            conv.bias = _parameter(torch, layer.bias.data)
+        parts = [(name, conv)]
+        if layer.padding == "same":
+            parts.insert(0, (f"{name}_pad", torch.nn.ZeroPad2d(_same_padding(layer, layer.kernel_size, layer.strides))))
+        act = _activation_module(torch, layer.activation_name, layer.name)
+        return parts + ([(f"{name}_{layer.activation_name}", act)] if act is not None else [])
+    if isinstance(layer, _Pooling2D):
+        if isinstance(layer, MaxPooling2D):
+            parts = [(name, torch.nn.MaxPool2d(layer.pool_size, stride=layer.strides))]
+            if layer.padding == "same":
+                pad = torch.nn.ConstantPad2d(_same_padding(layer, layer.pool_size, layer.strides), float("-inf"))
+                parts.insert(0, (f"{name}_pad", pad))
+            return parts
+        if layer.padding == "same":
+            raise ValueError(f"to_torch: AveragePooling2D '{layer.name}' uses padding='same', whose border windows "
+                             f"average only the pixels inside; torch's AvgPool2d has no such padding")
+        return [(name, torch.nn.AvgPool2d(layer.pool_size, stride=layer.strides))]
+    # GlobalAveragePooling2D
+    return [(name, torch.nn.AdaptiveAvgPool2d(1)), (f"{name}_flatten", torch.nn.Flatten())]
+
+
 def _parameter(torch: Any, array: np.ndarray) -> Any:
     # a copy, so training the PyTorch model leaves the nn model as it was (and vice versa)
     return torch.nn.Parameter(torch.tensor(np.array(array, copy=True)))
@@ -112,6 +179,16 @@ def _convert(torch: Any, layer: Any) -> list[tuple[str, Any]]:
         parts = [(name, _linear(torch, layer.kernel.data.T, bias))]
         act = _activation_module(torch, layer.activation_name, layer.name)
         return parts + ([(f"{name}_{layer.activation_name}", act)] if act is not None else [])
+    if isinstance(layer, Conv2d):
+        conv = torch.nn.Conv2d(layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,
+                               padding=layer.padding, bias=layer.use_bias)
+        conv.weight = _parameter(torch, layer.weight.data)
+        if layer.use_bias:
+            conv.bias = _parameter(torch, layer.bias.data)
+        return [(name, conv)]
+    if isinstance(layer, (MaxPool2d, AvgPool2d)):
+        cls = torch.nn.MaxPool2d if isinstance(layer, MaxPool2d) else torch.nn.AvgPool2d
+        return [(name, cls(layer.kernel_size, stride=layer.stride, padding=layer.padding))]
     if isinstance(layer, Linear):
         return [(name, _linear(torch, layer.weight.data, layer.bias.data if layer.use_bias else None))]
     if isinstance(layer, Flatten):
@@ -141,9 +218,24 @@ def to_torch(model: Any) -> Any:
         raise ValueError(f"to_torch: model '{model.name}' has not been built yet, so it has no weights to copy: "
                          f"give the first layer input_dim (e.g. Dense(64, input_dim=784)), or call fit()/predict()")
     modules: OrderedDict[str, Any] = OrderedDict()
+    channels_first = False            # True between the front Permute and Flatten (see the module docstring)
     for layer in model.layers:
-        for name, module in _convert(torch, layer):
-            modules[name] = module
+        name = layer.name.replace(".", "_")
+        if isinstance(layer, (Conv2D, _Pooling2D, GlobalAveragePooling2D)):
+            if not channels_first:
+                modules[f"{name}_to_channels_first"] = _permute_module(torch, (0, 3, 1, 2))
+                channels_first = True
+            converted = _channels_last_image_layer(torch, layer, name)
+            channels_first = not isinstance(layer, GlobalAveragePooling2D)
+        else:
+            if channels_first:        # back to (N, H, W, C): Flatten in Keras's order; Dense, Dropout per position
+                modules[f"{name}_to_channels_last"] = _permute_module(torch, (0, 2, 3, 1))
+                channels_first = False
+            converted = _convert(torch, layer)
+        for sub_name, module in converted:
+            modules[sub_name] = module
+    if channels_first:                # the model ends on feature maps: hand them back channels-last
+        modules["to_channels_last"] = _permute_module(torch, (0, 2, 3, 1))
     result = torch.nn.Sequential(modules)
     result.train(model.training)
     return result

@@ -390,8 +390,10 @@ def test_manual_uses_numpy_only():
     script = f"""
 import importlib.util, sys
 sys.modules["tinygrad_edu"] = None                 # any import of the engine now fails
-spec = importlib.util.spec_from_file_location("manual", {str(path)!r})
-manual = sys.modules["manual"] = importlib.util.module_from_spec(spec)   # registered first, for dataclasses
+package = sys.modules["nn"] = type(sys)("nn")    # an empty nn: its __init__ (which imports the engine) never runs
+package.__path__ = [{str(path.parent)!r}]        # so manual.py's `from .manual_conv import ...` finds its file
+spec = importlib.util.spec_from_file_location("nn.manual", {str(path)!r})
+manual = sys.modules["nn.manual"] = importlib.util.module_from_spec(spec)   # registered first, for dataclasses
 spec.loader.exec_module(manual)
 net = manual.MLP((2, 3, 1), activation="sigmoid", cost="logistic", seed=0)
 costs = net.fit([[0., 1.], [1., 0.]], [1., 0.], epochs=5)

@@ -39,10 +39,10 @@ def test_save_load_gives_identical_predictions_and_config(tmp_path):
     assert isinstance(loaded.optimizer, nn.Adam) and loaded.optimizer.lr == 0.01
 
 
-def test_save_appends_npz_and_holds_no_objects(tmp_path):
+def test_save_writes_exactly_its_path_and_holds_no_objects(tmp_path):
     model, X, _ = trained_model()
     model.save(tmp_path / "plain")
-    path = tmp_path / "plain.npz"
+    path = tmp_path / "plain"                              # no ".npz" appended: the handout saves 'my_model2.h5'
     with np.load(path, allow_pickle=False) as f:        # loads without pickle: nothing in it runs code
         architecture = json.loads(str(f["__architecture__"]))
         assert architecture["class_name"] == "Sequential"

@@ -20,7 +20,7 @@ from tinygrad_edu import draw_graph
 
 from .data import DATASETS, DEFAULTS, Prepared, prepare
 from .drawing import write_drawing
-from . import preflight
+from . import cnn, preflight
 from .neuron import neuron_graph
 from .options import column_names, delimiter, fraction, hidden_widths, non_negative_int, positive_float, positive_int
 
@@ -36,11 +36,16 @@ With no options: the iris flowers shipped in the package, a 4-16-3 network, Adam
     model.npz              the trained model: nn.load_model("model.npz")
     preprocessing.json     how raw inputs become model inputs, (x - mean) / scale, and the class names
     neuron.svg, .png       one trained neuron on one test sample, backpropagated
+    with --model cnn (MNIST), instead of the neuron:
+    filters.png            the first convolution's learned 3×3 filters
+    feature_maps.png, _2   one test digit after each convolution, a panel per filter
+    cnn_vs_ann_loss.png    the handout's comparison: the CNN's loss against the 784-64-10 network's
 
 examples:
     tinygrad-edu train
     tinygrad-edu train --dataset moons --hidden 32,32 --epochs 200
     tinygrad-edu train --dataset mnist --data-dir data/mnist --epochs 3
+    tinygrad-edu train --dataset mnist --model cnn --epochs 3       (the handout's CNN)
     tinygrad-edu train --csv patients.csv --target diagnosis --drop id
     tinygrad-edu train --csv hcv.csv --target Category --delimiter ";" --drop ""   (a pandas index column)
 
@@ -73,6 +78,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="use at most N samples (MNIST: the first N training and N test images), for quick runs")
     add("--samples", type=positive_int, default=400, metavar="N",
         help="points to generate for moons, circles, xor, spirals (default 400)")
+    add("--model", choices=("mlp", "cnn"), default="mlp",
+        help="mlp: Dense layers of --hidden widths (default); cnn: the handout's CNN (MNIST only; --hidden unused)")
     add("--hidden", type=hidden_widths, metavar="WIDTHS",
         help=f"hidden layer widths, comma separated, e.g. 64,32 ('none' for none; default {d.hidden[0]}, "
              f"moons etc. 16,16, MNIST 64)")
@@ -114,19 +121,27 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
                          f"sparse_categorical_crossentropy")
     outputs = 1 if args.loss == "binary_crossentropy" else data.n_classes
-    preflight.check_model_size([data.X_train.shape[1], *settings["hidden"], outputs], settings["batch_size"])
+    if args.model == "cnn":
+        cnn.check(name)
+        data = cnn.as_images(data)
+    else:
+        preflight.check_model_size([data.X_train.shape[1], *settings["hidden"], outputs], settings["batch_size"])
 
     nn.manual_seed(args.seed)
-    model = _model(data, settings, args.loss)
+    if args.model == "cnn":
+        model = cnn.build(data.n_classes, _optimizer(settings), args.loss)
+    else:
+        model = _model(data, settings, args.loss)
     sizes = "-".join(str(s) for s in [data.X_train.shape[1], *settings["hidden"], model.layers[-1].units])
     n_val = int(len(data.X_train) * settings["val_split"]) if settings["val_split"] else 0
-    print(f"{name}: {len(data.X_train) + len(data.X_test)} samples, {data.X_train.shape[1]} features, "
+    print(f"{name}: {len(data.X_train) + len(data.X_test)} samples, {data.X_train[0].size} features, "
           f"{data.n_classes} classes; {len(data.X_train) - n_val} to train on, {n_val} for validation, "
           f"{len(data.X_test)} held out for the test")
     for note in data.notes:
         print(f"note: {note}")
     hidden = f"{settings['activation']} hidden" if settings["hidden"] else "no hidden layer"
-    print(f"model {sizes} ({hidden}, {model.layers[-1].activation_name} output), "
+    shape = cnn.DESCRIPTION if args.model == "cnn" else f"{sizes} ({hidden}, {model.layers[-1].activation_name} output)"
+    print(f"model {shape}, "
           f"{args.loss}, {settings['optimizer']} lr {settings['lr']:g}, {settings['epochs']} epochs of "
           f"batch {settings['batch_size']}, seed {args.seed}")
     history = model.fit(data.X_train, _targets(data.y_train, data.n_classes, args.loss), epochs=settings["epochs"],
@@ -135,7 +150,13 @@ def run(args: argparse.Namespace) -> int:
 
     probabilities = model.predict(data.X_test)
     _report(data, probabilities)
-    written = _write_files(out, model, history, data, probabilities)
+    if args.model == "cnn":
+        def train_ann():    # the handout's comparison: the fully connected network, same data and settings
+            rows = cnn.as_rows(data)
+            return _model(rows, settings, args.loss).fit(
+                rows.X_train, _targets(rows.y_train, rows.n_classes, args.loss), epochs=settings["epochs"],
+                batch_size=settings["batch_size"], validation_split=settings["val_split"], verbose=0)
+    written = _write_files(out, model, history, data, probabilities, train_ann if args.model == "cnn" else None)
     print(f"\nwrote into {out}{'' if str(out).endswith('/') else '/'}:")
     width = max(len(path.name) for path, _ in written)
     for path, what in written:
@@ -153,11 +174,14 @@ def _model(data: Prepared, settings: dict, loss: str):
     layers.append(nn.Dense(1 if binary else data.n_classes, activation="sigmoid" if binary else "softmax",
                            name="output", input_dim=None if layers else data.X_train.shape[1]))
     model = nn.Sequential(layers, name="mlp")
-    kind = settings["optimizer"]
-    # Keras's defaults for the optimizer (its epsilon etc.), with our learning rate
-    optimizer = optimizers.OPTIMIZERS[kind](**{**optimizers.KERAS_DEFAULTS[kind], "lr": settings["lr"]})
-    model.compile(optimizer=optimizer, loss=loss, metrics=["acc"])
+    model.compile(optimizer=_optimizer(settings), loss=loss, metrics=["acc"])
     return model
+
+
+def _optimizer(settings: dict):
+    """Keras's defaults for the optimizer (its epsilon etc.), with our learning rate."""
+    kind = settings["optimizer"]
+    return optimizers.OPTIMIZERS[kind](**{**optimizers.KERAS_DEFAULTS[kind], "lr": settings["lr"]})
 
 
 def _targets(y: np.ndarray, k: int, loss: str) -> np.ndarray:
@@ -178,8 +202,11 @@ def _report(data: Prepared, probabilities: np.ndarray) -> None:
                                 target_names=data.class_names, digits=3, zero_division=0))
 
 
-def _write_files(out: Path, model, history, data: Prepared, probabilities: np.ndarray) -> list[tuple[Path, str]]:
-    """Every picture and the model; returns (path, what it shows) for the listing."""
+def _write_files(out: Path, model, history, data: Prepared, probabilities: np.ndarray,
+                 train_ann=None) -> list[tuple[Path, str]]:
+    """Every picture and the model; returns (path, what it shows) for the listing. For a CNN
+    (train_ann given: it trains the fully connected network to compare with), the CNN's pictures
+    replace the neuron."""
     written: list[tuple[Path, str]] = []
 
     def keep(figure, path: Path, what: str) -> None:
@@ -187,8 +214,8 @@ def _write_files(out: Path, model, history, data: Prepared, probabilities: np.nd
         written.append((path, what))
 
     _headless()
-    sizes = [data.X_train.shape[1]] + [layer.units for layer in model.layers]
-    title = f"{data.name}: {'-'.join(map(str, sizes))} network"
+    sizes = [data.X_train.shape[1]] + [getattr(layer, "units", None) for layer in model.layers]
+    title = f"{data.name}: the handout's CNN" if train_ann else f"{data.name}: {'-'.join(map(str, sizes))} network"
     keep(plot.history(history, out / "history.png", title=title), out / "history.png", "loss and accuracy curves")
     cm = metrics.confusion_matrix(data.y_test, probabilities, num_classes=data.n_classes)
     keep(plot.confusion_matrix(cm, data.class_names, out / "confusion_matrix.png",
@@ -206,7 +233,7 @@ def _write_files(out: Path, model, history, data: Prepared, probabilities: np.nd
     written.append((out / "model.npz", "the trained model: nn.load_model(path)"))
     _write_preprocessing(out / "preprocessing.json", data)
     written.append((out / "preprocessing.json", "model input = (raw input - mean) / scale; the class names"))
-    written += _write_neuron(out, model, data)
+    written += cnn.pictures(out, model, history, data, train_ann) if train_ann else _write_neuron(out, model, data)
     return written
 
 

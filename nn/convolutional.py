@@ -1,0 +1,390 @@
+"""Convolution and pooling layers: Keras's, channels-last (N, H, W, C), and PyTorch's, channels-first (N, C, H, W).
+
+    Conv2D(filters, kernel_size, ...)          kernel (kh, kw, in, filters), bias (filters,)   Keras
+    MaxPooling2D / AveragePooling2D            pool_size=(2, 2), strides=pool_size              Keras
+    GlobalAveragePooling2D                     (N, H, W, C) -> (N, C), the mean of each channel  Keras
+    Conv2d(in_channels, out_channels, k, ...)  weight (out, in, kh, kw), bias (out,)            PyTorch
+    MaxPool2d / AvgPool2d                      kernel_size, stride=kernel_size, padding=0        PyTorch
+
+Every one is the engine's `conv2d` / `max_pool2d` / `avg_pool2d` (tinygrad_edu/conv.py: windows of
+the image, then a matrix product, a max or a mean); PyTorch's layers transpose to channels-last
+and back around the same calls, as `Linear` sits beside `Dense` on the same matrix product.
+
+>>> import numpy as np
+>>> Conv2D(16, (3, 3), activation="relu", padding="same", input_shape=(28, 28, 1)).count_params()
+160
+>>> MaxPooling2D(2, 2)(np.zeros((1, 28, 28, 16), dtype=np.float32)).shape
+(1, 14, 14, 16)
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Callable
+
+import numpy as np
+
+from tinygrad_edu import Tensor, apply, avg_pool2d, conv2d, group, max_pool2d, ops
+
+from . import activations, initializers, regularizers
+from .module import Layer, Parameter
+from .seed import generator
+
+
+# ---- checks: each error names the layer, the shape it received and the fix ------------------------
+
+def _pair(layer_name: str, what: str, value) -> tuple[int, int]:
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
+        raise ValueError(f"{layer_name}: {what} must be a positive integer or a pair of them, e.g. {what}=(2, 2), "
+                         f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def _padding(layer_name: str, padding) -> str:
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{layer_name}: padding must be 'valid' or 'same', got {padding!r}")
+    return padding
+
+
+def _spatial_size(n, k: int, s: int, padding: str, layer_name: str, what: str, shape) -> int | None:
+    """Output length along one axis: ceil(n / s) for 'same', (n - k) // s + 1 for 'valid'."""
+    if n is None:
+        return None
+    if padding == "same":
+        return -(-n // s)
+    if k > n:
+        raise ValueError(f"{layer_name}: the {what} ({k}) is bigger than the input ({n}) along a spatial axis; "
+                         f"input shape {shape} under padding='valid': use a smaller {what} or padding='same'")
+    return (n - k) // s + 1
+
+
+def _check_images(layer: Layer, shape: tuple, channels: int | None = None) -> None:
+    """`shape` (batch axis included) must be (batch, height, width, channels), with `channels` if given."""
+    who = f"{type(layer).__name__} '{layer.name}'"
+    shape = tuple(shape)
+    if len(shape) != 4:
+        hint = ""
+        if len(shape) == 3:
+            h, w = shape[1], shape[2]
+            hint = f"; for one-channel {h}×{w} images use X.reshape(-1, {h}, {w}, 1)"
+        elif len(shape) == 2 and shape[1] is not None and math.isqrt(shape[1]) ** 2 == shape[1]:
+            side = math.isqrt(shape[1])
+            hint = f"; for flat one-channel {side}×{side} images use X.reshape(-1, {side}, {side}, 1)"
+        raise ValueError(f"{who} expects images as (batch, height, width, channels), got shape {shape}{hint}")
+    if channels is not None and shape[3] != channels:
+        if shape[1] == channels:
+            raise ValueError(f"{who} expects channels last (batch, height, width, {channels}), got shape {shape}, "
+                             f"which looks channels-first: use X.transpose(0, 2, 3, 1)")
+        raise ValueError(f"{who} was built for {channels} channels, got shape {shape} with {shape[3]}")
+    if channels is None and shape[1] in (1, 3) and shape[3] is not None and shape[3] > 4 and shape[2] == shape[3]:
+        # (N, 1, 28, 28): a one- or three-channel image stored channels-first, read as 28 channels of 1×28
+        raise ValueError(f"{who} expects channels last (batch, height, width, channels), got shape {shape}, which "
+                         f"looks channels-first: use X.transpose(0, 2, 3, 1) (or give input_shape=... if it "
+                         f"really is {shape[1]}×{shape[2]} with {shape[3]} channels)")
+
+
+def _pad(x: Tensor, widths: tuple, value: float) -> Tensor:
+    """x padded with a constant (the engine's `pad`, whose derivative is the un-padded gradient)."""
+    return apply(ops.pad, x, widths=tuple(widths), value=value) if any(w != (0, 0) for w in widths) else x
+
+
+# ---- Keras, channels-last ---------------------------------------------------------------------------
+
+class Conv2D(Layer):
+    """A 2-D convolution over (N, H, W, C) images: activation(conv2d(x, kernel) + bias).
+
+    out[n, i, j, f] = Σₐ Σ_b Σ_c x[n, i·sh + a, j·sw + b, c] · kernel[a, b, c, f] + bias[f]
+
+    >>> layer = Conv2D(32, (3, 3), activation="relu", padding="same", input_shape=(14, 14, 16))
+    >>> layer.kernel.shape, layer.bias.shape, layer.count_params(), layer.output_shape
+    ((3, 3, 16, 32), (32,), 4640, (None, 14, 14, 32))
+
+    Each of the `filters` kernels slides over the image and gives one channel of the output (a
+    feature map); its weights are shared by every position. `padding='same'` keeps H×W (for
+    stride 1), adding the odd extra row/column at the bottom/right as TensorFlow does.
+    """
+
+    def __init__(self, filters: int, kernel_size, strides=(1, 1), padding: str = "valid",
+                 activation: str | Callable | None = None, use_bias: bool = True,
+                 kernel_initializer: str | Callable = "glorot_uniform", bias_initializer: str | Callable = "zeros",
+                 kernel_regularizer=None, input_shape: tuple | None = None, name: str | None = None):
+        super().__init__(name)
+        if not isinstance(filters, (int, np.integer)) or filters < 1:
+            raise ValueError(f"Conv2D '{self.name}': filters must be a positive integer, got {filters!r}")
+        self.filters = int(filters)
+        self.kernel_size = _pair(f"Conv2D '{self.name}'", "kernel_size", kernel_size)
+        self.strides = _pair(f"Conv2D '{self.name}'", "strides", strides)
+        self.padding = _padding(f"Conv2D '{self.name}'", padding)
+        self.activation = activations.get(activation)
+        self.activation_name = activation if isinstance(activation, str) or activation is None \
+            else activations.name_of(self.activation)
+        self.use_bias = use_bias
+        self.kernel_initializer, self.bias_initializer = kernel_initializer, bias_initializer
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        if input_shape is not None:
+            self.build((None,) + tuple(input_shape))
+
+    def build(self, input_shape: tuple) -> None:
+        _check_images(self, input_shape)
+        self.compute_output_shape(input_shape)         # a kernel bigger than the image fails here, at once
+        shape = self.kernel_size + (input_shape[3], self.filters)
+        self.kernel = Parameter(initializers.get(self.kernel_initializer)(shape), label=f"{self.name}.kernel")
+        self.kernel.group = self.name
+        if self.use_bias:
+            self.bias = Parameter(initializers.get(self.bias_initializer)((self.filters,)), label=f"{self.name}.bias")
+            self.bias.group = self.name
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        _check_images(self, input_shape)
+        who = f"Conv2D '{self.name}'"
+        size = [_spatial_size(n, k, s, self.padding, who, "kernel", tuple(input_shape))
+                for n, k, s in zip(input_shape[1:3], self.kernel_size, self.strides)]
+        return (input_shape[0], *size, self.filters)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """activation(conv2d(x, kernel) + bias)."""
+        return self.activation(self.pre_activation(x))
+
+    def pre_activation(self, x: Tensor) -> Tensor:
+        """conv2d(x, kernel) + bias, before the activation (what a fused loss takes; see `nn.losses.Loss.fuses`)."""
+        _check_images(self, x.shape, self.kernel.shape[2])
+        self.compute_output_shape(x.shape)
+        return conv2d(x, self.kernel, self.bias if self.use_bias else None, self.strides, self.padding)
+
+    def regularization_loss(self) -> Tensor | None:
+        """kernel_regularizer(kernel), the penalty this layer adds to the loss (None without one)."""
+        if self.kernel_regularizer is None:
+            return None
+        with group(self.name):
+            return self.kernel_regularizer(self.kernel)
+
+    def get_config(self) -> dict:
+        custom_activation = self.activation_name is None and self.activation is not activations.linear
+        if custom_activation or not all(isinstance(i, str) for i in (self.kernel_initializer, self.bias_initializer)):
+            what = "activation" if custom_activation else "initializer"
+            raise ValueError(f"Conv2D '{self.name}': a custom {what} function cannot be saved as JSON")
+        return {"filters": self.filters, "kernel_size": list(self.kernel_size), "strides": list(self.strides),
+                "padding": self.padding, "activation": self.activation_name, "use_bias": self.use_bias,
+                "kernel_initializer": self.kernel_initializer, "bias_initializer": self.bias_initializer,
+                "kernel_regularizer": self.kernel_regularizer.get_config() if self.kernel_regularizer else None,
+                "input_shape": list(self.input_shape[1:]) if self.built else None, "name": self.name}
+
+    def extra_repr(self) -> str:
+        act = f", activation={self.activation_name!r}" if self.activation_name not in (None, "linear") else ""
+        return f"{self.filters}, kernel_size={self.kernel_size}, strides={self.strides}, padding={self.padding!r}{act}"
+
+
+class _Pooling2D(Layer):
+    """What MaxPooling2D and AveragePooling2D share: sizes, checks, shapes, config."""
+
+    pool = staticmethod(max_pool2d)
+
+    def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", input_shape: tuple | None = None,
+                 name: str | None = None):
+        super().__init__(name)
+        who = f"{type(self).__name__} '{self.name}'"
+        self.pool_size = _pair(who, "pool_size", pool_size)
+        self.strides = self.pool_size if strides is None else _pair(who, "strides", strides)
+        self.padding = _padding(who, padding)
+        if input_shape is not None:
+            self.build((None,) + tuple(input_shape))
+
+    def build(self, input_shape: tuple) -> None:
+        self.compute_output_shape(input_shape)
+        super().build(input_shape)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        _check_images(self, input_shape)
+        who = f"{type(self).__name__} '{self.name}'"
+        size = [_spatial_size(n, k, s, self.padding, who, "pool", tuple(input_shape))
+                for n, k, s in zip(input_shape[1:3], self.pool_size, self.strides)]
+        return (input_shape[0], *size, input_shape[3])
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_images(self, x.shape, self.input_shape[3] if self.built else None)
+        self.compute_output_shape(x.shape)
+        return type(self).pool(x, self.pool_size, self.strides, self.padding)
+
+    def get_config(self) -> dict:
+        return {"pool_size": list(self.pool_size), "strides": list(self.strides), "padding": self.padding,
+                "input_shape": list(self.input_shape[1:]) if self.built else None, "name": self.name}
+
+    def extra_repr(self) -> str:
+        return f"pool_size={self.pool_size}, strides={self.strides}, padding={self.padding!r}"
+
+
+class MaxPooling2D(_Pooling2D):
+    """The largest value of each pool_size window, channel by channel: (N, 28, 28, C) -> (N, 14, 14, C).
+
+    >>> MaxPooling2D(2, 2)(np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)).data[0, :, :, 0]
+    array([[ 5.,  7.],
+           [13., 15.]], dtype=float32)
+
+    Backward sends each gradient to the position of its window's maximum. Keras's `MaxPooling2D(2, 2)`
+    is pool_size=2, strides=2.
+    """
+
+    pool = staticmethod(max_pool2d)
+
+
+class AveragePooling2D(_Pooling2D):
+    """The mean of each pool_size window, channel by channel; backward shares each gradient evenly.
+
+    >>> AveragePooling2D()(np.arange(16, dtype=np.float32).reshape(1, 4, 4, 1)).data[0, :, :, 0]
+    array([[ 2.5,  4.5],
+           [10.5, 12.5]], dtype=float32)
+    """
+
+    pool = staticmethod(avg_pool2d)
+
+
+class GlobalAveragePooling2D(Layer):
+    """The mean of each channel over the whole image: (N, H, W, C) -> (N, C).
+
+    >>> GlobalAveragePooling2D()(np.ones((2, 7, 7, 32), dtype=np.float32)).shape
+    (2, 32)
+    """
+
+    def __init__(self, input_shape: tuple | None = None, name: str | None = None):
+        super().__init__(name)
+        if input_shape is not None:
+            self.build((None,) + tuple(input_shape))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        _check_images(self, input_shape)
+        return (input_shape[0], input_shape[3])
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_images(self, x.shape, self.input_shape[3] if self.built else None)
+        return x.mean(axis=(1, 2))
+
+    def get_config(self) -> dict:
+        return {"input_shape": list(self.input_shape[1:]) if self.built else None, "name": self.name}
+
+
+# ---- PyTorch, channels-first --------------------------------------------------------------------------
+
+def _check_nchw(layer: Layer, x: Tensor, channels: int | None) -> None:
+    who = f"{type(layer).__name__} '{layer.name}'"
+    if x.ndim != 4:
+        hint = f"; for one-channel images use X.reshape(-1, 1, {x.shape[-2]}, {x.shape[-1]})" if x.ndim == 3 else ""
+        raise ValueError(f"{who} expects images as (batch, channels, height, width), got shape {x.shape}{hint}")
+    if channels is not None and x.shape[1] != channels:
+        if x.shape[3] == channels:
+            raise ValueError(f"{who} expects channels first (batch, {channels}, height, width), got shape {x.shape}, "
+                             f"which looks channels-last: use X.transpose(0, 3, 1, 2)")
+        raise ValueError(f"{who} expects {channels} channels, got shape {x.shape} with {x.shape[1]}")
+
+
+def _torch_padding(layer_name: str, padding) -> tuple[int, int]:
+    pair = (padding, padding) if isinstance(padding, (int, np.integer)) else tuple(padding)
+    if len(pair) != 2 or not all(isinstance(p, (int, np.integer)) and p >= 0 for p in pair):
+        raise ValueError(f"{layer_name}: padding must be a non-negative integer or a pair of them, got {padding!r}")
+    return int(pair[0]), int(pair[1])
+
+
+class Conv2d(Layer):
+    """PyTorch's convolution over (N, C, H, W): weight (out_channels, in_channels, kh, kw), bias (out_channels,).
+
+    >>> Conv2d(1, 16, 3, padding=1)(np.zeros((2, 1, 28, 28), dtype=np.float32)).shape
+    (2, 16, 28, 28)
+
+    Initialised as PyTorch does: weight and bias ~ U(-1/√fan_in, 1/√fan_in), fan_in = in·kh·kw.
+    `padding` is zeros on every side (an int or (ph, pw)).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
+                 name: str | None = None):
+        super().__init__(name)
+        who = f"Conv2d '{self.name}'"
+        self.in_channels, self.out_channels, self.use_bias = int(in_channels), int(out_channels), bias
+        self.kernel_size = _pair(who, "kernel_size", kernel_size)
+        self.stride = _pair(who, "stride", stride)
+        self.padding = _torch_padding(who, padding)
+        fan_in = self.in_channels * self.kernel_size[0] * self.kernel_size[1]
+        bound = 1.0 / math.sqrt(fan_in) if fan_in > 0 else 0.0
+        rng = generator()
+        self.weight = Parameter(rng.uniform(-bound, bound, (self.out_channels, self.in_channels) + self.kernel_size)
+                                .astype(np.float32), label=f"{self.name}.weight")
+        self.weight.group = self.name
+        if bias:
+            self.bias = Parameter(rng.uniform(-bound, bound, self.out_channels).astype(np.float32),
+                                  label=f"{self.name}.bias")
+            self.bias.group = self.name
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        who = f"Conv2d '{self.name}'"
+        size = [_spatial_size(None if n is None else n + 2 * p, k, s, "valid", who, "kernel", tuple(input_shape))
+                for n, k, s, p in zip(input_shape[2:4], self.kernel_size, self.stride, self.padding)]
+        return (input_shape[0], self.out_channels, *size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_nchw(self, x, self.in_channels)
+        self.compute_output_shape(x.shape)
+        (ph, pw) = self.padding
+        x = _pad(x.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)), 0.0)     # to (N, H, W, C)
+        out = conv2d(x, self.weight.transpose(2, 3, 1, 0), self.bias if self.use_bias else None, self.stride)
+        return out.transpose(0, 3, 1, 2)                                                  # back to (N, C, H, W)
+
+    def get_config(self) -> dict:
+        return {"in_channels": self.in_channels, "out_channels": self.out_channels,
+                "kernel_size": list(self.kernel_size), "stride": list(self.stride), "padding": list(self.padding),
+                "bias": self.use_bias, "name": self.name}
+
+    def extra_repr(self) -> str:
+        return (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"padding={self.padding}")
+
+
+class _Pool2d(Layer):
+    """What PyTorch's MaxPool2d and AvgPool2d share (stride defaults to kernel_size)."""
+
+    pool = staticmethod(max_pool2d)
+    pad_value = -np.inf
+
+    def __init__(self, kernel_size, stride=None, padding=0, name: str | None = None):
+        super().__init__(name)
+        who = f"{type(self).__name__} '{self.name}'"
+        self.kernel_size = _pair(who, "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else _pair(who, "stride", stride)
+        self.padding = _torch_padding(who, padding)
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        who = f"{type(self).__name__} '{self.name}'"
+        size = [_spatial_size(None if n is None else n + 2 * p, k, s, "valid", who, "kernel", tuple(input_shape))
+                for n, k, s, p in zip(input_shape[2:4], self.kernel_size, self.stride, self.padding)]
+        return tuple(input_shape[:2]) + tuple(size)
+
+    def forward(self, x: Tensor) -> Tensor:
+        _check_nchw(self, x, None)
+        self.compute_output_shape(x.shape)
+        (ph, pw) = self.padding
+        x = _pad(x.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)), type(self).pad_value)
+        return type(self).pool(x, self.kernel_size, self.stride).transpose(0, 3, 1, 2)
+
+    def get_config(self) -> dict:
+        return {"kernel_size": list(self.kernel_size), "stride": list(self.stride), "padding": list(self.padding),
+                "name": self.name}
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxPool2d(_Pool2d):
+    """PyTorch's max pooling over (N, C, H, W); padding is -inf, so it never wins.
+
+    >>> MaxPool2d(2)(np.zeros((1, 3, 8, 8), dtype=np.float32)).shape
+    (1, 3, 4, 4)
+    """
+
+    pool = staticmethod(max_pool2d)
+    pad_value = -np.inf
+
+
+class AvgPool2d(_Pool2d):
+    """PyTorch's average pooling over (N, C, H, W); padding zeros count in the mean (count_include_pad=True)."""
+
+    pool = staticmethod(avg_pool2d)
+    pad_value = 0.0

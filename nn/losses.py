@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu import Tensor, no_grad, ops, stack
+from tinygrad_edu import Tensor, maximum, no_grad, ops, where
 
 EPSILON = 1e-7   # Keras's clipping of probabilities, so ln p stays finite on the probability path
 
@@ -98,24 +98,39 @@ def _batch_size(t: Tensor) -> int:
 # ---- the fused, stable forms ---------------------------------------------------------------------
 
 def softmax_cross_entropy(logits: Tensor, onehot: np.ndarray) -> Tensor:
-    """-mean Σ_c y_c log_softmax(z)_c: finite for any logits, gradient (softmax(z) - y) / N.
+    """-mean Σ_c y_c log_softmax(z)_c: finite for any finite logits, gradient (softmax(z) - y) / N.
 
     The -1/N is folded into the constant target, so the whole loss is three engine ops
-    (log_softmax, *, sum): this is the hot path of every classifier's training step.
+    (log_softmax, *, sum): this is the hot path of every classifier's training step. A logit of
+    -inf (a masked class) or ±1e308 gives log_softmax = -inf where y_c = 0, and 0 · -inf is nan:
+    only then is the loss computed again over the terms with y_c ≠ 0 (as torch picks its label's
+    term), so the value is torch's and the gradient stays softmax(z) - y.
     """
     weights = onehot * onehot.dtype.type(-1.0 / _batch_size(logits))
-    return (logits.log_softmax(axis=-1) * weights).sum()
+    with np.errstate(over="ignore", invalid="ignore"):      # -inf and 1e308 logits: handled below
+        log_p = logits.log_softmax(axis=-1)
+        loss = (log_p * weights).sum()
+        if math.isnan(float(loss.data)) and not np.isnan(logits.data).any():
+            loss = (where(weights != 0, log_p, 0.0) * weights).sum()
+    return loss
 
 
 def sigmoid_binary_cross_entropy(logits: Tensor, t: np.ndarray) -> Tensor:
-    """-mean [y ln σ(z) + (1-y) ln(1-σ(z))] from logits z, finite for any z.
+    """mean [y softplus(-z) + (1-y) softplus(z)] = -mean [y ln σ(z) + (1-y) ln(1-σ(z))], for any z.
 
-    σ(z) and 1-σ(z) are the softmax of the two logits [0, z]; so ln σ(z) and ln(1-σ(z)) are one
-    log_softmax, which never takes the log of an underflowed 0 (σ(-1000) is 0 in float32).
+    softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^-|z|) never overflows, and its derivative is
+    σ(z); so the gradient is (σ(z) - y) / N even at z = ±inf (torch's too). 0/1 labels pick their
+    term with a `where` instead of multiplying by 0, so z = +inf with y = 1 costs 0, not 0 · inf
+    = nan (torch gives nan there).
     """
-    pair = stack([Tensor(np.zeros(logits.shape, dtype=logits.dtype)), logits], axis=-1)
-    weights = np.stack([1 - t, t], axis=-1) * t.dtype.type(-1.0 / max(t.size, 1))
-    return (pair.log_softmax(axis=-1) * weights).sum()
+    tail = ((-logits.abs()).exp() + 1.0).log()            # ln(1 + e^-|z|), in (0, ln 2]
+    # softplus(z), softplus(-z); `maximum` gives z = 0 half the gradient, so the two kinks (of max
+    # and of |z|) add up to σ(0) = 1/2 there
+    pos, neg = maximum(logits, 0.0) + tail, maximum(-logits, 0.0) + tail
+    hard = np.all((t == 0) | (t == 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = where(t == 1, neg, pos) if hard else neg * t + pos * (1 - t)
+    return terms.sum() * t.dtype.type(1.0 / max(t.size, 1))
 
 
 def _logits_of(y_pred: Tensor, op) -> Tensor | None:

@@ -91,6 +91,31 @@ def _labels_onehot(y_true, like: Tensor, name: str) -> np.ndarray:
     return onehot.astype(like.dtype)
 
 
+def _check_probabilities(t: np.ndarray, name: str) -> None:
+    """Binary targets: labels 0/1 or probabilities in [0, 1], else the loss is meaningless (it can go
+    below 0: labels 0/1/2 would train to a negative loss)."""
+    t = np.asarray(t)
+    bad = (t < 0) | (t > 1) | np.isnan(t)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        values = np.unique(t)
+        raise ValueError(f"{name}: targets must be labels 0/1 or probabilities in [0, 1], got {t[where]} at index "
+                         f"{where} (values {values[:6].tolist()}{' ...' if len(values) > 6 else ''}); for more than "
+                         f"two classes use 'sparse_categorical_crossentropy' with a softmax output")
+
+
+def _check_distribution_rows(t: np.ndarray, name: str) -> None:
+    """Categorical targets: rows of non-negative numbers summing to 1 (one-hot, or class probabilities)."""
+    t = np.asarray(t, dtype=np.float64)
+    sums = t.sum(axis=-1)
+    bad_rows = (t < 0).any(axis=-1) | ~np.isclose(sums, 1.0, atol=1e-3)
+    if bad_rows.any():
+        row = tuple(int(i) for i in np.argwhere(bad_rows)[0])
+        raise ValueError(f"{name}: each target row must be one-hot (or class probabilities summing to 1); row "
+                         f"{row[0] if len(row) == 1 else row} is {np.round(t[row], 4).tolist()}; encode labels "
+                         f"with nn.utils.to_categorical, or give integer labels to 'sparse_categorical_crossentropy'")
+
+
 def _batch_size(t: Tensor) -> int:
     return math.prod(t.shape[:-1]) if t.ndim > 1 else 1    # math.prod: np.prod costs ~20 µs on a tuple
 
@@ -267,6 +292,10 @@ class BinaryCrossentropy(Loss):
     def forward_logits(self, logits: Tensor, y_true) -> Tensor:
         return sigmoid_binary_cross_entropy(logits, _target(y_true, logits, self.name))
 
+    def check_targets(self, y_true, like: Tensor) -> None:
+        t = _target(y_true, like, self.name)          # the shape check
+        _check_probabilities(t, self.name)
+
 
 class CategoricalCrossentropy(Loss):
     """-mean Σ_c y_c ln p_c for one-hot targets.
@@ -282,7 +311,8 @@ class CategoricalCrossentropy(Loss):
         return _onehot_target(y_true, like, self.name)
 
     def check_targets(self, y_true, like: Tensor) -> None:
-        self.targets(y_true, like)        # forward and forward_logits check the targets only in targets()
+        t = self.targets(y_true, like)    # forward and forward_logits check the targets only in targets()
+        _check_distribution_rows(t, self.name)    # once, before training: not on every step
 
     def forward(self, y_pred, y_true):
         logits = y_pred if self.from_logits else _logits_of(y_pred, ops.softmax)
@@ -384,7 +414,7 @@ class CrossEntropyLoss(Loss):
         return _labels_onehot(t, like, self.name)
 
     def check_targets(self, y_true, like: Tensor) -> None:
-        self.targets(y_true, like)        # the only place this loss checks its targets
+        _check_distribution_rows(self.targets(y_true, like), self.name)   # the only place this loss checks them
 
 
 class MSELoss(MeanSquaredError):

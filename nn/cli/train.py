@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 import nn
-from nn import metrics, optimizers, plot
+from nn import datasets, metrics, optimizers, plot
 from tinygrad_edu import draw_graph
 
 from .data import DATASETS, DEFAULTS, Prepared, prepare
@@ -109,9 +109,17 @@ def run(args: argparse.Namespace) -> int:
     settings = {key: getattr(args, key) if getattr(args, key) is not None else getattr(d, key)
                 for key in ("hidden", "activation", "epochs", "batch_size", "lr", "optimizer", "val_split",
                             "test_split")}
-    data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit, samples=args.samples,
-                   csv_path=args.csv, target=args.target, drop=args.drop, delimiter=args.delimiter,
-                   encoding=args.encoding, data_dir=args.data_dir)
+    data_dir = args.data_dir
+    if data_dir is not None and not list(data_dir.glob("train-images-idx3-ubyte*")) and (data_dir / "mnist").is_dir():
+        data_dir = data_dir / "mnist"          # the folder above mnist/, as $TINYGRAD_EDU_DATA is, works too
+    try:
+        data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit,
+                       samples=args.samples, csv_path=args.csv, target=args.target, drop=args.drop,
+                       delimiter=args.delimiter, encoding=args.encoding, data_dir=data_dir)
+    except OSError as e:          # no MNIST and no internet: the hint names this command's flag
+        if datasets.MNIST_PATH_HINT not in str(e):
+            raise
+        raise type(e)(str(e).replace(datasets.MNIST_PATH_HINT, "--data-dir DIR")) from None
     if args.loss == "binary_crossentropy" and data.n_classes != 2:
         raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
                          f"sparse_categorical_crossentropy")

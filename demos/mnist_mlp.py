@@ -53,8 +53,8 @@ def main() -> None:
     # ---- 1. Load data ------------------------------------------------------------------------------
     try:
         (X_train, y_train), (X_test, y_test) = load_mnist(mnist_folder(args.data_dir))
-    except FileNotFoundError as e:     # a wrong --data-dir: one line saying what is missing, not a traceback
-        parser.exit(2, f"mnist_mlp.py: {e}\n")
+    except OSError as e:     # a wrong --data-dir, or no data and no internet: one line, not a traceback
+        parser.exit(2, f"mnist_mlp.py: {str(e).replace(nn.datasets.MNIST_PATH_HINT, '--data-dir DIR')}\n")
     if QUICK:      # a small slice, so the test suite runs the whole script in seconds
         X_train, y_train, X_test, y_test = X_train[:2000], y_train[:2000], X_test[:1000], y_test[:1000]
     X_train = X_train.reshape(-1, 28, 28, 1)

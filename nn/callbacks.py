@@ -42,9 +42,12 @@ class History(Callback):
         self.history: dict[str, list[float]] = {}
         self.epoch: list[int] = []
         self.params: dict = {}
+        self.stopped: str | None = None     # fit stopped early: "nan" (a non-finite loss) or "interrupted"
+        self.stop_message = ""
 
     def on_train_begin(self, logs=None):
         self.history, self.epoch = {}, []
+        self.stopped, self.stop_message = None, ""
 
     def on_epoch_end(self, epoch, logs=None):
         self.epoch.append(epoch)

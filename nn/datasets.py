@@ -398,10 +398,13 @@ def _download(name: str, folder: Path, md5: str) -> Path:
             if os.path.exists(tmp_name):
                 os.remove(tmp_name)
     raise OSError(
-        f"could not download {name} into {folder}:\n  " + "\n  ".join(failures)
-        + "\nWith no internet, put the four MNIST .gz files in a folder and call "
-        "load_mnist(path=folder), or set TINYGRAD_EDU_DATA to a folder holding mnist/."
+        f"could not download {name} into {folder} ({'; '.join(failures)}): MNIST is downloaded once, with "
+        f"internet, then cached there; or put its four .gz files in a folder and pass {MNIST_PATH_HINT}, or set "
+        f"TINYGRAD_EDU_DATA to the folder holding mnist/"
     )
+
+
+MNIST_PATH_HINT = "load_mnist(path=folder)"   # what the one-line message calls the folder argument
 
 
 def load_mnist(path: str | os.PathLike | None = None) -> tuple[tuple[np.ndarray, np.ndarray],

@@ -37,7 +37,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu import Tensor, no_grad, ops, stack
+from tinygrad_edu import Tensor, maximum, no_grad, ops, where
 
 EPSILON = 1e-7   # Keras's clipping of probabilities, so ln p stays finite on the probability path
 
@@ -91,6 +91,31 @@ def _labels_onehot(y_true, like: Tensor, name: str) -> np.ndarray:
     return onehot.astype(like.dtype)
 
 
+def _check_probabilities(t: np.ndarray, name: str) -> None:
+    """Binary targets: labels 0/1 or probabilities in [0, 1], else the loss is meaningless (it can go
+    below 0: labels 0/1/2 would train to a negative loss)."""
+    t = np.asarray(t)
+    bad = (t < 0) | (t > 1) | np.isnan(t)
+    if bad.any():
+        where = tuple(int(i) for i in np.argwhere(bad)[0])
+        values = np.unique(t)
+        raise ValueError(f"{name}: targets must be labels 0/1 or probabilities in [0, 1], got {t[where]} at index "
+                         f"{where} (values {values[:6].tolist()}{' ...' if len(values) > 6 else ''}); for more than "
+                         f"two classes use 'sparse_categorical_crossentropy' with a softmax output")
+
+
+def _check_distribution_rows(t: np.ndarray, name: str) -> None:
+    """Categorical targets: rows of non-negative numbers summing to 1 (one-hot, or class probabilities)."""
+    t = np.asarray(t, dtype=np.float64)
+    sums = t.sum(axis=-1)
+    bad_rows = (t < 0).any(axis=-1) | ~np.isclose(sums, 1.0, atol=1e-3)
+    if bad_rows.any():
+        row = tuple(int(i) for i in np.argwhere(bad_rows)[0])
+        raise ValueError(f"{name}: each target row must be one-hot (or class probabilities summing to 1); row "
+                         f"{row[0] if len(row) == 1 else row} is {np.round(t[row], 4).tolist()}; encode labels "
+                         f"with nn.utils.to_categorical, or give integer labels to 'sparse_categorical_crossentropy'")
+
+
 def _batch_size(t: Tensor) -> int:
     return math.prod(t.shape[:-1]) if t.ndim > 1 else 1    # math.prod: np.prod costs ~20 µs on a tuple
 
@@ -98,24 +123,39 @@ def _batch_size(t: Tensor) -> int:
 # ---- the fused, stable forms ---------------------------------------------------------------------
 
 def softmax_cross_entropy(logits: Tensor, onehot: np.ndarray) -> Tensor:
-    """-mean Σ_c y_c log_softmax(z)_c: finite for any logits, gradient (softmax(z) - y) / N.
+    """-mean Σ_c y_c log_softmax(z)_c: finite for any finite logits, gradient (softmax(z) - y) / N.
 
     The -1/N is folded into the constant target, so the whole loss is three engine ops
-    (log_softmax, *, sum): this is the hot path of every classifier's training step.
+    (log_softmax, *, sum): this is the hot path of every classifier's training step. A logit of
+    -inf (a masked class) or ±1e308 gives log_softmax = -inf where y_c = 0, and 0 · -inf is nan:
+    only then is the loss computed again over the terms with y_c ≠ 0 (as torch picks its label's
+    term), so the value is torch's and the gradient stays softmax(z) - y.
     """
     weights = onehot * onehot.dtype.type(-1.0 / _batch_size(logits))
-    return (logits.log_softmax(axis=-1) * weights).sum()
+    with np.errstate(over="ignore", invalid="ignore"):      # -inf and 1e308 logits: handled below
+        log_p = logits.log_softmax(axis=-1)
+        loss = (log_p * weights).sum()
+        if math.isnan(float(loss.data)) and not np.isnan(logits.data).any():
+            loss = (where(weights != 0, log_p, 0.0) * weights).sum()
+    return loss
 
 
 def sigmoid_binary_cross_entropy(logits: Tensor, t: np.ndarray) -> Tensor:
-    """-mean [y ln σ(z) + (1-y) ln(1-σ(z))] from logits z, finite for any z.
+    """mean [y softplus(-z) + (1-y) softplus(z)] = -mean [y ln σ(z) + (1-y) ln(1-σ(z))], for any z.
 
-    σ(z) and 1-σ(z) are the softmax of the two logits [0, z]; so ln σ(z) and ln(1-σ(z)) are one
-    log_softmax, which never takes the log of an underflowed 0 (σ(-1000) is 0 in float32).
+    softplus(z) = ln(1 + e^z) = max(z, 0) + ln(1 + e^-|z|) never overflows, and its derivative is
+    σ(z); so the gradient is (σ(z) - y) / N even at z = ±inf (torch's too). 0/1 labels pick their
+    term with a `where` instead of multiplying by 0, so z = +inf with y = 1 costs 0, not 0 · inf
+    = nan (torch gives nan there).
     """
-    pair = stack([Tensor(np.zeros(logits.shape, dtype=logits.dtype)), logits], axis=-1)
-    weights = np.stack([1 - t, t], axis=-1) * t.dtype.type(-1.0 / max(t.size, 1))
-    return (pair.log_softmax(axis=-1) * weights).sum()
+    tail = ((-logits.abs()).exp() + 1.0).log()            # ln(1 + e^-|z|), in (0, ln 2]
+    # softplus(z), softplus(-z); `maximum` gives z = 0 half the gradient, so the two kinks (of max
+    # and of |z|) add up to σ(0) = 1/2 there
+    pos, neg = maximum(logits, 0.0) + tail, maximum(-logits, 0.0) + tail
+    hard = np.all((t == 0) | (t == 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        terms = where(t == 1, neg, pos) if hard else neg * t + pos * (1 - t)
+    return terms.sum() * t.dtype.type(1.0 / max(t.size, 1))
 
 
 def _logits_of(y_pred: Tensor, op) -> Tensor | None:
@@ -252,6 +292,10 @@ class BinaryCrossentropy(Loss):
     def forward_logits(self, logits: Tensor, y_true) -> Tensor:
         return sigmoid_binary_cross_entropy(logits, _target(y_true, logits, self.name))
 
+    def check_targets(self, y_true, like: Tensor) -> None:
+        t = _target(y_true, like, self.name)          # the shape check
+        _check_probabilities(t, self.name)
+
 
 class CategoricalCrossentropy(Loss):
     """-mean Σ_c y_c ln p_c for one-hot targets.
@@ -267,7 +311,8 @@ class CategoricalCrossentropy(Loss):
         return _onehot_target(y_true, like, self.name)
 
     def check_targets(self, y_true, like: Tensor) -> None:
-        self.targets(y_true, like)        # forward and forward_logits check the targets only in targets()
+        t = self.targets(y_true, like)    # forward and forward_logits check the targets only in targets()
+        _check_distribution_rows(t, self.name)    # once, before training: not on every step
 
     def forward(self, y_pred, y_true):
         logits = y_pred if self.from_logits else _logits_of(y_pred, ops.softmax)
@@ -369,7 +414,7 @@ class CrossEntropyLoss(Loss):
         return _labels_onehot(t, like, self.name)
 
     def check_targets(self, y_true, like: Tensor) -> None:
-        self.targets(y_true, like)        # the only place this loss checks its targets
+        _check_distribution_rows(self.targets(y_true, like), self.name)   # the only place this loss checks them
 
 
 class MSELoss(MeanSquaredError):

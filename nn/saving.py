@@ -13,6 +13,7 @@ keyed by its dotted name. It is read with `allow_pickle=False`: loading a file n
 from __future__ import annotations
 
 import json
+import math
 import os
 import zipfile
 from pathlib import Path
@@ -45,39 +46,129 @@ def save_model(model: Layer, path) -> None:
     os.replace(tmp, path)                # never a half-written model file
 
 
+MAX_RECORD_BYTES = 1 << 20       # __format__ and __architecture__: a JSON record, not data
+MAX_MODEL_BYTES = 1 << 32        # all the weights together (4 GiB): a cap, whatever a file declares
+MAX_MEMBERS = 10_000
+
+
 def load_model(path) -> Layer:
-    """Read a model written by `model.save(path)`, an nn.Sequential making the same predictions."""
+    """Read a model written by `model.save(path)`, an nn.Sequential making the same predictions.
+
+    Nothing is unpacked before it is checked: the .npz's member list and each member's .npy
+    header (its declared shape and dtype) are read first and compared with the architecture, so
+    an unknown member, a wrong shape or dtype, or a size beyond the caps is refused without
+    decompressing its data (a 2 MB file can declare gigabytes). Weights must be finite reals.
+    """
     path = Path(path)
     expected = f"a model saved by model.save() (an .npz with '__format__' = {FORMAT!r})"
     if not path.exists():
         raise FileNotFoundError(f"load_model: no file {str(path)!r}")
     _refuse_hdf5(path)
+    where = f"load_model: {str(path)!r}"
     try:
-        with np.load(path, allow_pickle=False) as f:
-            files = dict(f.items())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError) as e:
-        raise ValueError(f"load_model: {str(path)!r} is not {expected}: cannot read it as .npz ({e})") from None
-    if not isinstance(files, dict) or "__format__" not in files or str(files["__format__"]) != FORMAT:
-        found = str(files["__format__"]) if "__format__" in files else f"arrays {sorted(files)[:5]}"
-        raise ValueError(f"load_model: {str(path)!r} is not {expected}; found {found}")
+        with zipfile.ZipFile(path) as archive:
+            return _read_model(archive, where, expected)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as e:
+        if isinstance(e, FileNotFoundError):
+            raise
+        raise ValueError(f"{where} is not {expected}: cannot read it as .npz ({_plain(e)})") from None
+
+
+def _read_model(archive: zipfile.ZipFile, where: str, expected: str) -> Layer:
+    infos = archive.infolist()
+    if len(infos) > MAX_MEMBERS:
+        raise ValueError(f"{where} holds {len(infos):,} members; a model file has one per parameter (at most "
+                         f"{MAX_MEMBERS:,}): it is not {expected}")
+    members = {info.filename: info for info in infos}
+    names = [name[:-len(".npy")] for name in members if name.endswith(".npy")]
+    if "__format__.npy" not in members:
+        raise ValueError(f"{where} is not {expected}; found arrays {sorted(names)[:5]}")
+    fmt = _read_member(archive, members["__format__.npy"], where, "__format__", record=True)
+    if str(fmt) != FORMAT:
+        raise ValueError(f"{where} is not {expected}; found {str(fmt)[:100]!r}")
+    if "__architecture__.npy" not in members:
+        raise ValueError(f"{where} has a damaged architecture record: no '__architecture__'")
+    record = _read_member(archive, members["__architecture__.npy"], where, "__architecture__", record=True)
     try:
-        architecture = json.loads(str(files["__architecture__"]))
+        architecture = json.loads(str(record))
         model = layer_from_config(architecture)
-    except (KeyError, TypeError, ValueError) as e:
-        raise ValueError(f"load_model: {str(path)!r} has a damaged architecture record: {e}") from None
-    for name, p in model.named_parameters():
-        if name not in files:
-            raise ValueError(f"load_model: {str(path)!r} lacks the weights {name!r} of shape {p.shape}")
-        if files[name].shape != p.shape:
-            raise ValueError(f"load_model: {str(path)!r} holds {name!r} of shape {files[name].shape}, "
-                             f"the architecture needs {p.shape}")
-        p.data[...] = files[name]
+    except (KeyError, TypeError, ValueError, AttributeError) as e:
+        raise ValueError(f"{where} has a damaged architecture record: {e}") from None
+    params = dict(model.named_parameters())
+    expected_members = {f"{name}.npy" for name in params} | {"__format__.npy", "__architecture__.npy"}
+    unknown = sorted(set(members) - expected_members)
+    if unknown:
+        raise ValueError(f"{where} holds members the architecture has no place for: {', '.join(unknown[:5])}"
+                         f"{' ...' if len(unknown) > 5 else ''}; refusing to read it (was it edited, or written by "
+                         f"another program?)")
+    # every header first: nothing is decompressed until the whole file is known to fit the model
+    for name, p in params.items():
+        member = members.get(f"{name}.npy")
+        if member is None:
+            raise ValueError(f"{where} lacks the weights {name!r} of shape {p.shape}")
+        shape, dtype = _header(archive, member, where, name)
+        if shape != p.shape:
+            raise ValueError(f"{where} holds {name!r} of shape {shape}, the architecture needs {p.shape}")
+        if dtype.kind != "f":
+            what = "complex numbers" if dtype.kind == "c" else f"dtype {dtype}"
+            raise ValueError(f"{where}: the weights {name!r} are {what}; a model's weights are real floating-point "
+                             f"numbers (float32 or float64)")
+    if sum(p.data.nbytes for p in params.values()) > MAX_MODEL_BYTES:
+        raise ValueError(f"{where}: the model's weights would take more than {MAX_MODEL_BYTES >> 30} GiB")
+    for name, p in params.items():
+        values = _read_member(archive, members[f"{name}.npy"], where, name)
+        if not np.isfinite(values).all():
+            bad = tuple(int(i) for i in np.argwhere(~np.isfinite(values))[0])
+            raise ValueError(f"{where}: the weights {name!r} hold {values[bad]} at index {bad}; a model that "
+                             f"diverged cannot be loaded (train it again with a lower learning rate)")
+        p.data[...] = values
     if "compile" in architecture:
         c = architecture["compile"]
         model.compile(optimizers.from_config(c["optimizer"]), losses.from_config(c["loss"]), c["metrics"])
     return model
 
 
+def _header(archive: zipfile.ZipFile, member: zipfile.ZipInfo, where: str, name: str) -> tuple[tuple, np.dtype]:
+    """The declared (shape, dtype) of one .npy member, read from its first bytes only."""
+    try:
+        with archive.open(member) as f:
+            version = np.lib.format.read_magic(f)
+            read = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read is None:
+                raise ValueError(f"unsupported .npy version {version}")
+            shape, _, dtype = read(f, max_header_size=10_000)
+            header_bytes = f.tell()
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{where}: the member {name!r} is not a readable .npy array ({_plain(e)})") from None
+    if dtype.hasobject:
+        raise ValueError(f"{where}: the member {name!r} holds Python objects, which a model file never does; "
+                         f"refusing to read it")
+    size = math.prod(shape) * dtype.itemsize
+    if member.file_size != header_bytes + size:     # the zip's own count must agree with the header's
+        raise ValueError(f"{where}: the member {name!r} declares {shape} {dtype} ({size:,} bytes) but unpacks to "
+                         f"{member.file_size - header_bytes:,} bytes; the file is damaged")
+    return shape, dtype
+
+
+def _read_member(archive: zipfile.ZipFile, member: zipfile.ZipInfo, where: str, name: str,
+                 record: bool = False) -> np.ndarray:
+    """One member's array, once its header has been checked (records: a small string)."""
+    shape, dtype = _header(archive, member, where, name)
+    if record and (shape != () or dtype.kind != "U" or dtype.itemsize > MAX_RECORD_BYTES):
+        raise ValueError(f"{where}: {name!r} should be one short text, got shape {shape}, dtype {dtype}")
+    try:
+        with archive.open(member) as f:
+            return np.lib.format.read_array(f, allow_pickle=False, max_header_size=10_000)
+    except (ValueError, EOFError, OSError, zipfile.BadZipFile) as e:
+        raise ValueError(f"{where}: cannot read the member {name!r} ({_plain(e)})") from None
+
+
+def _plain(error: Exception) -> str:
+    """NumPy's message without its advice to load the file unsafely."""
+    text = str(error)
+    if "allow_pickle" in text or "pickle" in text:
+        return "it holds Python objects, which a model file never does"
+    return text
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
 

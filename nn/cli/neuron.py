@@ -37,7 +37,7 @@ def neuron_graph(model, x: np.ndarray, feature_names: Sequence[str]) -> tuple[Va
     a.backward()
     what = "hidden" if len(model.layers) > 1 else "output"
     formula = "z = Σ xᵢ·wᵢ + b" if act in ("linear", "softmax") else f"a = {act}(Σ xᵢ·wᵢ + b)"
-    caption = (f"{what} unit {j} of layer '{layer.name}' ({act}) on one test sample: {formula} = {_num(a)}; "
+    caption = (f"{what} unit {j + 1} of layer '{layer.name}' ({act}) on one test sample: {formula} = {_num(a)}; "
                f"backward fills ∂{'z' if a is z else 'a'}/∂wᵢ = xᵢ·φ′(z)")
     if act == "softmax":
         caption += " (softmax mixes every unit, so the picture stops at this unit's z)"

@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
+import warnings
 import time
 from pathlib import Path
 
 import numpy as np
 
 import nn
-from nn import metrics, optimizers, plot
+from nn import datasets, metrics, optimizers, plot
 from tinygrad_edu import draw_graph
 
 from .data import DATASETS, DEFAULTS, Prepared, prepare
@@ -114,9 +116,17 @@ def run(args: argparse.Namespace) -> int:
     settings = {key: getattr(args, key) if getattr(args, key) is not None else getattr(d, key)
                 for key in ("hidden", "activation", "epochs", "batch_size", "lr", "optimizer", "val_split",
                             "test_split")}
-    data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit, samples=args.samples,
-                   csv_path=args.csv, target=args.target, drop=args.drop, delimiter=args.delimiter,
-                   encoding=args.encoding, data_dir=args.data_dir)
+    data_dir = args.data_dir
+    if data_dir is not None and not list(data_dir.glob("train-images-idx3-ubyte*")) and (data_dir / "mnist").is_dir():
+        data_dir = data_dir / "mnist"          # the folder above mnist/, as $TINYGRAD_EDU_DATA is, works too
+    try:
+        data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit,
+                       samples=args.samples, csv_path=args.csv, target=args.target, drop=args.drop,
+                       delimiter=args.delimiter, encoding=args.encoding, data_dir=data_dir)
+    except OSError as e:          # no MNIST and no internet: the hint names this command's flag
+        if datasets.MNIST_PATH_HINT not in str(e):
+            raise
+        raise type(e)(str(e).replace(datasets.MNIST_PATH_HINT, "--data-dir DIR")) from None
     if args.loss == "binary_crossentropy" and data.n_classes != 2:
         raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
                          f"sparse_categorical_crossentropy")
@@ -144,25 +154,42 @@ def run(args: argparse.Namespace) -> int:
     print(f"model {shape}, "
           f"{args.loss}, {settings['optimizer']} lr {settings['lr']:g}, {settings['epochs']} epochs of "
           f"batch {settings['batch_size']}, seed {args.seed}")
-    history = model.fit(data.X_train, _targets(data.y_train, data.n_classes, args.loss), epochs=settings["epochs"],
-                        batch_size=settings["batch_size"], validation_split=settings["val_split"],
-                        verbose=args.verbose)
+    with warnings.catch_warnings(record=True) as caught:   # a diverging run: fit's one message, said below
+        warnings.simplefilter("always", RuntimeWarning)
+        history = model.fit(data.X_train, _targets(data.y_train, data.n_classes, args.loss),
+                            epochs=settings["epochs"], batch_size=settings["batch_size"],
+                            validation_split=settings["val_split"], verbose=args.verbose)
+    for w in caught:
+        if history.stopped != "nan" or str(w.message) != history.stop_message:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    if history.stopped == "nan":               # a NaN model is worth nothing: write nothing, say why
+        print(f"error: {history.stop_message.removeprefix('fit: ')} (--lr); nothing was written to {out}",
+              file=sys.stderr)
+        return 1
+    interrupted = history.stopped == "interrupted"
+    if interrupted:
+        done = len(history.epoch)
+        print(f"\nINTERRUPTED (Ctrl-C) after {done} of {settings['epochs']} epochs: the report, the curves and "
+              f"the model below are those of the training so far")
 
     probabilities = model.predict(data.X_test)
     _report(data, probabilities)
+    train_ann = None
     if args.model == "cnn":
         def train_ann():    # the handout's comparison: the fully connected network, same data and settings
             rows = cnn.as_rows(data)
             return _model(rows, settings, args.loss).fit(
                 rows.X_train, _targets(rows.y_train, rows.n_classes, args.loss), epochs=settings["epochs"],
                 batch_size=settings["batch_size"], validation_split=settings["val_split"], verbose=0)
-    written = _write_files(out, model, history, data, probabilities, train_ann if args.model == "cnn" else None)
+    written = _write_files(out, model, history, data, probabilities, train_ann,
+                           note=f" (interrupted after {len(history.epoch)} of {settings['epochs']} epochs)"
+                           if interrupted else "")
     print(f"\nwrote into {out}{'' if str(out).endswith('/') else '/'}:")
     width = max(len(path.name) for path, _ in written)
     for path, what in written:
         print(f"  {path.name:<{width}}  {what}")
-    print(f"done in {time.perf_counter() - start:.1f} s")
-    return 0
+    print(f"{'interrupted' if interrupted else 'done'} in {time.perf_counter() - start:.1f} s")
+    return 130 if interrupted else 0
 
 
 def _model(data: Prepared, settings: dict, loss: str):
@@ -203,38 +230,52 @@ def _report(data: Prepared, probabilities: np.ndarray) -> None:
 
 
 def _write_files(out: Path, model, history, data: Prepared, probabilities: np.ndarray,
-                 train_ann=None) -> list[tuple[Path, str]]:
-    """Every picture and the model; returns (path, what it shows) for the listing. For a CNN
-    (train_ann given: it trains the fully connected network to compare with), the CNN's pictures
-    replace the neuron."""
+                 train_ann=None, note: str = "") -> list[tuple[Path, str]]:
+    """Every picture and the model, each written whole or not at all (a temporary name, then a
+    rename); returns (path, what it shows) for the listing. `note` marks the titles (interrupted).
+    For a CNN (train_ann given: it trains the fully connected network to compare with), the CNN's
+    pictures replace the neuron."""
     written: list[tuple[Path, str]] = []
 
-    def keep(figure, path: Path, what: str) -> None:
-        _close(figure)
+    def keep(plotter, path: Path, what: str) -> None:
+        _close(_atomically(path, plotter))
         written.append((path, what))
 
     _headless()
     sizes = [data.X_train.shape[1]] + [getattr(layer, "units", None) for layer in model.layers]
-    title = f"{data.name}: the handout's CNN" if train_ann else f"{data.name}: {'-'.join(map(str, sizes))} network"
-    keep(plot.history(history, out / "history.png", title=title), out / "history.png", "loss and accuracy curves")
+    title = (f"{data.name}: the handout's CNN" if train_ann else f"{data.name}: {'-'.join(map(str, sizes))} network") + note
+    keep(lambda p: plot.history(history, p, title=title), out / "history.png", "loss and accuracy curves" + note)
     cm = metrics.confusion_matrix(data.y_test, probabilities, num_classes=data.n_classes)
-    keep(plot.confusion_matrix(cm, data.class_names, out / "confusion_matrix.png",
-                               title=f"Confusion matrix, {data.name} test set"),
+    keep(lambda p: plot.confusion_matrix(cm, data.class_names, p, title=f"Confusion matrix, {data.name} test set{note}"),
          out / "confusion_matrix.png", "confusion matrix of the test set")
     if data.raw_points is not None:
-        keep(plot.decision_boundary(lambda points: model.predict(data.transform(points)), data.raw_points,
-                                    data.raw_labels, out / "decision_boundary.png", class_names=data.class_names,
-                                    title=f"Decision boundary, {data.name} (all {len(data.raw_points)} points)"),
+        keep(lambda p: plot.decision_boundary(lambda points: model.predict(data.transform(points)), data.raw_points,
+                                              data.raw_labels, p, class_names=data.class_names,
+                                              title=f"Decision boundary, {data.name} (all {len(data.raw_points)} "
+                                                    f"points){note}"),
              out / "decision_boundary.png", "decision boundary over all the points")
     if data.test_images is not None:
-        keep(plot.samples(data.test_images[:30], data.y_test[:30], probabilities[:30], out / "samples.png"),
+        keep(lambda p: plot.samples(data.test_images[:30], data.y_test[:30], probabilities[:30], p),
              out / "samples.png", "the first 30 test digits and their predictions")
-    model.save(out / "model.npz")
-    written.append((out / "model.npz", "the trained model: nn.load_model(path)"))
-    _write_preprocessing(out / "preprocessing.json", data)
+    model.save(out / "model.npz")                      # save writes a temporary file, then renames it
+    written.append((out / "model.npz", "the trained model: nn.load_model(path)" + note))
+    _atomically(out / "preprocessing.json", lambda p: _write_preprocessing(p, data))
     written.append((out / "preprocessing.json", "model input = (raw input - mean) / scale; the class names"))
     written += cnn.pictures(out, model, history, data, train_ann) if train_ann else _write_neuron(out, model, data)
     return written
+
+
+def _atomically(path: Path, write):
+    """write(a temporary path with path's suffix), then rename it to `path`: a file is there whole
+    or not at all, even if the command is stopped mid-write. Returns what write returned."""
+    tmp = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        result = write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return result
 
 
 def _write_preprocessing(path: Path, data: Prepared) -> None:
@@ -247,7 +288,7 @@ def _write_neuron(out: Path, model, data: Prepared) -> list[tuple[Path, str]]:
     """neuron.svg and neuron.png, or neuron.gv with a note when Graphviz's `dot` is missing."""
     root, caption = neuron_graph(model, data.X_test[0], data.feature_names)
     what = "pixels / 255" if data.name == "mnist" else "standardized features"
-    caption += f"\nx: the {what} of test sample 0 (true class: {data.class_names[data.y_test[0]]})"
+    caption += f"\nx: the {what} of test sample 1 (true class: {data.class_names[data.y_test[0]]})"
 
     def draw(fmt: str):
         g = draw_graph(root, format=fmt)
@@ -256,7 +297,10 @@ def _write_neuron(out: Path, model, data: Prepared) -> list[tuple[Path, str]]:
 
     written = []
     for name in ("neuron.svg", "neuron.png"):
-        path, note = write_drawing(draw, out / name)
+        tmp = out / f".neuron.partial{Path(name).suffix}"
+        drawn, note = write_drawing(draw, tmp)           # tmp, or tmp's .gv without Graphviz's dot
+        path = (out / name).with_suffix(drawn.suffix)
+        os.replace(drawn, path)                          # whole or not at all
         written.append((path, "one trained neuron on one test sample, backpropagated"))
         if note:
             print(f"note: {note}")

@@ -415,7 +415,7 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[tuple[np.ndarray,
     IDX files (``train-images-idx3-ubyte.gz``, ``train-labels-idx1-ubyte.gz``,
     ``t10k-images-idx3-ubyte.gz``, ``t10k-labels-idx1-ubyte.gz``) are read from, in order:
 
-    1. ``path``, when given;
+    1. ``path``, when given (the folder holding the files, or the folder above its ``mnist/``);
     2. ``$TINYGRAD_EDU_DATA/mnist``, when that variable is set;
     3. the cache ``~/.cache/tinygrad_edu/mnist``, downloading any missing file once (md5-checked).
 
@@ -428,6 +428,8 @@ def load_mnist(path: str | os.PathLike | None = None) -> tuple[tuple[np.ndarray,
     """
     if path is not None:
         folder, where = Path(path), f"path={str(path)!r}"
+        if _find_mnist_file(folder, "train-images-idx3-ubyte.gz") is None and (folder / "mnist").is_dir():
+            folder = folder / "mnist"       # the folder above mnist/ (a data folder) works too
     elif os.environ.get("TINYGRAD_EDU_DATA"):
         folder = Path(os.environ["TINYGRAD_EDU_DATA"]) / "mnist"
         where = f"$TINYGRAD_EDU_DATA/mnist ({folder})"

@@ -26,10 +26,12 @@ from .seed import generator
 
 
 def _fans(shape: tuple) -> tuple[int, int]:
-    """(fan_in, fan_out) of a kernel laid out (inputs, outputs), as Keras's Dense kernel."""
+    """(fan_in, fan_out) of a kernel laid out (inputs, outputs), as Keras's Dense kernel; for a
+    convolution kernel (kh, kw, in, out) both count every kernel position, as Keras's do."""
     if len(shape) == 1:
         return shape[0], shape[0]
-    return int(np.prod(shape[:-1])), shape[-1]
+    receptive_field = int(np.prod(shape[:-2])) if len(shape) > 2 else 1
+    return receptive_field * shape[-2], receptive_field * shape[-1]
 
 
 def glorot_uniform(shape: tuple) -> np.ndarray:

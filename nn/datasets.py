@@ -721,3 +721,9 @@ def _refuse_infinite(path: Path, name: str, values: list[str], lines: list[int],
                 f"load_csv: {path}, line {line}: column {name!r} holds {value!r}, an infinite number; a network "
                 f"cannot learn from it: replace it with a finite value, or with NA to have it imputed"
             )
+
+
+class mnist:
+    """Keras's name for it: `from nn.datasets import mnist; mnist.load_data()` is `load_mnist()`."""
+
+    load_data = staticmethod(load_mnist)

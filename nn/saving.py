@@ -91,6 +91,10 @@ def _read_model(archive: zipfile.ZipFile, where: str, expected: str) -> Layer:
     record = _read_member(archive, members["__architecture__.npy"], where, "__architecture__", record=True)
     try:
         architecture = json.loads(str(record))
+    except ValueError as e:
+        raise ValueError(f"{where} has a damaged architecture record: {e}") from None
+    _refuse_huge_layers(architecture, where)
+    try:
         model = layer_from_config(architecture)
     except (KeyError, TypeError, ValueError, AttributeError) as e:
         raise ValueError(f"{where} has a damaged architecture record: {e}") from None
@@ -126,6 +130,41 @@ def _read_model(archive: zipfile.ZipFile, where: str, expected: str) -> Layer:
         c = architecture["compile"]
         model.compile(optimizers.from_config(c["optimizer"]), losses.from_config(c["loss"]), c["metrics"])
     return model
+
+
+def _refuse_huge_layers(entry, where: str) -> None:
+    """Refuse, before any layer is built (building allocates its weights), a layer whose settings
+    multiply past what MAX_MODEL_BYTES holds: the product of a layer's numbers (units × inputs ×
+    kernel sizes × ...) bounds its weights from above, so a file cannot make us allocate gigabytes."""
+    if isinstance(entry, list):
+        for item in entry:
+            _refuse_huge_layers(item, where)
+        return
+    if not isinstance(entry, dict):
+        return
+    config = entry.get("config")
+    if isinstance(config, dict) and "class_name" in entry:
+        numbers = [v for v in _numbers(config) if v > 0]
+        if math.prod(numbers) * 4 > MAX_MODEL_BYTES:
+            raise ValueError(f"{where}: its architecture declares a {entry['class_name']} layer with sizes "
+                             f"{numbers}, more than {MAX_MODEL_BYTES >> 30} GiB of weights; refusing to build it")
+    for value in entry.values():
+        _refuse_huge_layers(value, where)
+
+
+def _numbers(config) -> list[int]:
+    """Every whole number in a layer's settings (nested lists included; not flags)."""
+    if isinstance(config, bool):
+        return []
+    if isinstance(config, int):
+        return [config]
+    if isinstance(config, dict):
+        if "class_name" in config:        # a layer inside this one (a Sequential's): counted on its own
+            return []
+        config = list(config.values())
+    if isinstance(config, list):
+        return [n for item in config for n in _numbers(item)]
+    return []
 
 
 def _header(archive: zipfile.ZipFile, member: zipfile.ZipInfo, where: str, name: str) -> tuple[tuple, np.dtype]:

@@ -152,3 +152,35 @@ def test_not_a_zip_and_missing_weights(tmp_path):
                 out.writestr(info, z.read(info))
     with pytest.raises(ValueError, match=f"lacks the weights {name!r}"):
         nn.load_model(tmp_path / "lacking.npz")
+
+
+def test_an_architecture_declaring_huge_layers_is_refused_before_anything_is_built(tmp_path):
+    import json
+    import tracemalloc
+    import zipfile
+    import numpy as np
+    import nn
+    model = nn.Sequential([nn.Dense(3, input_dim=4)])
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with zipfile.ZipFile(path) as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    record = np.load(path, allow_pickle=False)["__architecture__"]
+    architecture = json.loads(str(record))
+    text = json.dumps(architecture).replace('"units": 3', '"units": 3000000000')
+    assert text != json.dumps(architecture)
+    import io
+    buffer = io.BytesIO()
+    np.save(buffer, np.array(text))
+    members["__architecture__.npy"] = buffer.getvalue()
+    bomb = tmp_path / "huge.npz"
+    with zipfile.ZipFile(bomb, "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=r"declares a Dense layer with sizes .* refusing to build it"):
+            nn.load_model(bomb)
+        assert tracemalloc.get_traced_memory()[1] < 50_000_000
+    finally:
+        tracemalloc.stop()

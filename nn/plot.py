@@ -384,14 +384,14 @@ def filters(layer: Any, path: str | os.PathLike | None = None, *, channel: int =
         ax.imshow(weights, cmap="RdBu_r", vmin=-scale, vmax=scale, interpolation="nearest")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"filter {f}", fontsize=9)
+        ax.set_title(f"filter {f + 1}", fontsize=9)              # numbered from 1, as a person counts
         if annotate:
             for (i, j), w in np.ndenumerate(weights):
                 ax.text(j, i, f"{w:.2f}".replace("-0.00", "0.00"), ha="center", va="center", fontsize=7,
                         color="white" if abs(w) > 0.6 * scale else "black")
     name = getattr(layer, "name", None)
     where = f"{name}: " if name else ""
-    of = f", input channel {channel} of {c_in}" if c_in > 1 else ""
+    of = f", input channel {channel + 1} of {c_in}" if c_in > 1 else ""
     fig.suptitle(title or f"{where}{n} filters of {kh}×{kw}{of} (red +, blue −)")
     fig.tight_layout()
     return _save(fig, path)
@@ -453,7 +453,7 @@ def feature_maps(model: Any, x: Any, layer: Any = None, path: str | os.PathLike 
     for c, ax in enumerate(axes[1:shown + 1]):
         ax.axis("on")
         ax.imshow(maps[0, :, :, c], cmap="gray_r", interpolation="nearest")
-        ax.set_title(f"channel {c}", fontsize=9)
+        ax.set_title(f"channel {c + 1}", fontsize=9)             # numbered from 1, as a person counts
     for ax in axes[:shown + 1]:
         ax.set_xticks([])
         ax.set_yticks([])

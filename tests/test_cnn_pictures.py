@@ -26,7 +26,7 @@ def test_filters_one_panel_per_filter_on_one_scale(tmp_path):
     model = small_cnn()
     fig = nn.plot.filters(model.layers[0], tmp_path / "filters.png")
     titles = [ax.get_title() for ax in fig.axes if ax.get_title()]
-    assert titles == [f"filter {f}" for f in range(4)]
+    assert titles == [f"filter {f}" for f in range(1, 5)]          # numbered from 1
     assert "4 filters of 3×3" in fig._suptitle.get_text() and model.layers[0].name in fig._suptitle.get_text()
     assert len({ax.images[0].get_clim() for ax in fig.axes if ax.images}) == 1      # one colour scale for all
     assert (tmp_path / "filters.png").stat().st_size > 1000
@@ -37,7 +37,7 @@ def test_feature_maps_titled_with_the_layer_name_and_shape(tmp_path):
     x = np.random.default_rng(0).random((8, 8, 1)).astype(np.float32)
     fig = nn.plot.feature_maps(model, x, path=tmp_path / "maps.png")                # default: the first convolution
     assert f"{model.layers[0].name} (Conv2D): output (1, 8, 8, 4)" in fig._suptitle.get_text()
-    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["input"] + [f"channel {c}" for c in range(4)]
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == ["input"] + [f"channel {c}" for c in range(1, 5)]
     expected = nn.Sequential([model.layers[0]]).predict(x[None])      # the convolution with its relu
     assert np.allclose(fig.axes[1].images[0].get_array(), np.asarray(expected)[0, :, :, 0], atol=1e-6)
     pooled = nn.plot.feature_maps(model, x, 1)

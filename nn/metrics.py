@@ -263,7 +263,7 @@ def classification_report(y_true: Any, y_pred: Any, *, labels: Sequence[Any] | N
 
 
 # ---- scikit-learn's names: accuracy_score, precision_recall_fscore_support, the confusion-matrix picture
-# (issue 17: the handout's `from sklearn.metrics import ...` lines work with `nn.metrics` in their place)
+# (the handout's `from sklearn.metrics import ...` lines work with `nn.metrics` in their place)
 
 def accuracy_score(y_true: Any, y_pred: Any, *, normalize: bool = True, sample_weight: Any = None) -> float:
     """scikit-learn's name for `accuracy`: mean(ŷ == y); normalize=False gives the count of hits.

@@ -28,6 +28,9 @@ def test_ci_installs_with_the_same_prefix_and_packages():
 @pytest.mark.skipif(not (hasattr(os, "geteuid") and os.geteuid() == 0 and shutil.which("apt-get")
                          and shutil.which("dot")), reason="as root on Debian/Ubuntu with Graphviz already installed")
 def test_the_apt_part_runs_as_root_without_sudo():
+    sudo = shutil.which("sudo")
+    if sudo and Path(sudo).parent == Path(shutil.which("apt-get")).parent:
+        pytest.skip("sudo is installed beside apt-get: it cannot be hidden from PATH without hiding apt-get too")
     env = {**os.environ, "PATH": os.pathsep.join(p for p in os.environ["PATH"].split(os.pathsep)
                                                  if not (Path(p) / "sudo").exists())}      # as if sudo were absent
     result = subprocess.run(["bash", "-c", APT], capture_output=True, text=True, timeout=300, env=env)

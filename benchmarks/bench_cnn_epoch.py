@@ -13,7 +13,7 @@ batches and checks the first-batch losses agree.
 from __future__ import annotations
 
 import os
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +21,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 
 import nn
 from bench_mnist_epoch import NumpyMLP, torch_epoch   # Adam by hand; the torch loop over batches
-from common import Result, try_import
+from common import Result, median_epoch_time, try_import
 from nn.datasets import load_mnist
 
 BATCH, LR = 100, 1e-3
@@ -196,13 +196,7 @@ def run(quick: bool, repeat: int) -> list[Result]:
     for who, loss in losses.items():        # the same work: the same loss on the same first batch
         assert abs(loss - reference) < 1e-4, f"{who}: first-batch loss {loss} differs from {reference}"
 
-    def timed_epochs(one_epoch, accuracy):
-        times = []
-        for _ in range(epochs):
-            start = time.perf_counter()
-            one_epoch()
-            times.append(time.perf_counter() - start)
-        return float(np.median(times)), accuracy()
+    timed_epochs = partial(median_epoch_time, epochs=epochs)
 
     rng = np.random.default_rng(1)
     if torch is None:

@@ -11,14 +11,14 @@ the 10,000 test images after 10 epochs.
 from __future__ import annotations
 
 import os
-import time
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 
 import nn
 import tinygrad_edu
-from common import Result, time_once, try_import
+from common import Result, median_epoch_time, time_once, try_import
 from nn.datasets import load_mnist
 
 BATCH, LR, HIDDEN = 100, 1e-3, 64
@@ -195,13 +195,7 @@ def run(quick: bool, repeat: int) -> list[Result]:
     for who, loss in losses.items():   # the same work: the same loss on the same first batch
         assert abs(loss - reference_loss) < 1e-5, f"{who}: first-batch loss {loss} differs from {reference_loss}"
 
-    def timed_epochs(one_epoch, accuracy):
-        times = []
-        for _ in range(epochs):
-            start = time.perf_counter()
-            one_epoch()
-            times.append(time.perf_counter() - start)
-        return float(np.median(times)), accuracy()
+    timed_epochs = partial(median_epoch_time, epochs=epochs)
 
     hand = NumpyMLP(weights)
     t, acc = timed_epochs(lambda: numpy_epoch(hand, X, Y, rng), lambda: float((hand.predict(X_test) == y_test).mean()))

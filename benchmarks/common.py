@@ -76,6 +76,16 @@ def median_time(fn: Callable[[], object], repeat: int, warmup: int = 1) -> float
     return statistics.median(times)
 
 
+def median_epoch_time(one_epoch: Callable[[], object], accuracy: Callable[[], float], epochs: int) -> tuple[float, float]:
+    """(median wall-clock seconds of one_epoch() over `epochs` runs, then accuracy())."""
+    times = []
+    for _ in range(epochs):
+        start = time.perf_counter()
+        one_epoch()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), accuracy()
+
+
 def try_import(name: str):
     """The module, or None when the competitor is not installed. torch gets the same number of
     threads as NumPy's BLAS (run.py sets OMP_NUM_THREADS for both)."""

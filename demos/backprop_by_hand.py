@@ -14,7 +14,7 @@ import numpy as np
 
 import nn
 from nn.manual import MLP, compare
-from nn.manual_autodiff import autodiff_deltas
+from nn.manual.autodiff import autodiff_deltas
 
 
 def show(name: str, M: np.ndarray) -> None:

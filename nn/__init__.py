@@ -1,10 +1,12 @@
 """nn: layers, losses, optimizers and a Keras-style training loop, built on the tinygrad_edu engine.
 
     module.py        Module, Parameter, Layer: parameters found by assignment, lazy building
-    layers.py        Dense (Keras), Linear (PyTorch), Flatten, Dropout
-    convolutional.py Conv2D, MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D (Keras, channels-last);
-                     Conv2d, MaxPool2d, AvgPool2d (PyTorch, channels-first)
-    activations.py   relu sigmoid tanh softmax leaky_relu linear gaussian, as functions and layers
+    layers/          every layer, one file a family (Keras's layers/, PyTorch's nn/modules/):
+      core.py          Dense (Keras), Linear (PyTorch), Flatten, Dropout
+      activations.py   Activation, ReLU, Sigmoid, Tanh, Softmax, LeakyReLU, Gaussian
+      convolutional.py Conv2D (Keras, channels-last), Conv2d (PyTorch, channels-first)
+      pooling.py       MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D; MaxPool2d, AvgPool2d
+    activations.py   relu sigmoid tanh softmax leaky_relu linear gaussian, as functions and by name
     initializers.py  glorot/xavier, he, zeros, random_normal
     regularizers.py  l1, l2
     losses.py        Keras's losses by name, PyTorch's CrossEntropyLoss/MSELoss/BCEWithLogitsLoss
@@ -22,8 +24,11 @@
                      scikit-learn's accuracy_score, precision_recall_fscore_support, ConfusionMatrixDisplay,
                      plot_confusion_matrix
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
-    manual.py        the lecture's matrix backprop by hand (NumPy only), and compare() against autodiff
-    manual_autodiff.py  compare()'s engine side: the lecture's cost J through the model and backward
+    manual/          backprop by hand, NumPy only, in the lecture's notation, held against autodiff:
+      mlp.py           MLP (A(in), δ(out), δ(h), Δ = Aᵀδ + λW), compare(), check()
+      cnn.py           convolution and pooling forward and backward, CNN, compare_cnn()
+      check.py         the teacher's checker: which lecture mistake a student's answer is
+      autodiff.py      compare()'s engine side: the lecture's cost J through the model and backward
     to_torch.py      model.to_torch(): the same network as a torch.nn.Sequential, for those who outgrow this
     estimators.py    MLPClassifier, MLPRegressor: scikit-learn's estimators, trained by Sequential.fit
     scalar.py        micrograd's Neuron, Layer, MLP over scalar Values (its lecture and demo run unchanged)
@@ -35,11 +40,9 @@
 """
 
 from . import activations, callbacks, initializers, losses, optimizers, regularizers, schedules
-from .activations import Activation, Gaussian, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .callbacks import CSVLogger, EarlyStopping, History, LearningRateScheduler
-from .layers import Dense, Dropout, Flatten, Linear
-from .convolutional import (AveragePooling2D, AvgPool2d, Conv2d, Conv2D, GlobalAveragePooling2D, MaxPool2d,
-                            MaxPooling2D)
+from .layers import (Activation, AveragePooling2D, AvgPool2d, Conv2d, Conv2D, Dense, Dropout, Flatten, Gaussian,
+                     GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
 from .losses import (BCEWithLogitsLoss, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropyLoss, Hinge,
                      KLDivergence, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError, MSELoss,
                      RootMeanSquaredError, SparseCategoricalCrossentropy, SquaredHinge)

@@ -50,10 +50,9 @@ from typing import Any
 import numpy as np
 
 from . import activations
-from .activations import Activation, LeakyReLU
-from .convolutional import (AveragePooling2D, AvgPool2d, Conv2d, Conv2D, GlobalAveragePooling2D, MaxPool2d,
-                            MaxPooling2D, _Pooling2D)
-from .layers import Dense, Dropout, Flatten, Linear
+from .layers import (Activation, AveragePooling2D, AvgPool2d, Conv2d, Conv2D, Dense, Dropout, Flatten,
+                     GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D)
+from .layers.pooling import _Pooling2D
 
 INSTALL_HINT = ("model.to_torch() needs PyTorch, which tinygrad_edu does not install: pip install torch "
                 "(on the course machines, the CPU build: pip install torch==2.13.0)")

@@ -20,7 +20,7 @@ from hypothesis import given, settings, strategies as st
 
 import nn
 from nn.manual import MLP, compare, relu, sigmoid, sigmoid_prime, tanh_prime, relu_prime
-from nn.manual_autodiff import autodiff_deltas
+from nn.manual.autodiff import autodiff_deltas
 from tinygrad_edu import Tensor, assert_grads_close
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -378,22 +378,24 @@ def test_mlp_errors_quote_shapes():
 
 
 def test_manual_uses_numpy_only():
-    """nn/manual.py imports no engine: read its imports, then run it alone with tinygrad_edu made unimportable."""
-    path = ROOT / "nn" / "manual.py"
-    imported = set()
-    for node in ast.walk(ast.parse(path.read_text())):
+    """nn/manual/mlp.py imports no engine: read its imports, then run a copy of it alone, nn and tinygrad_edu
+    made unimportable, as a student who copied the file out would."""
+    path = ROOT / "nn" / "manual" / "mlp.py"
+    tree = ast.parse(path.read_text())
+    at_top, when_called = set(), set()
+    for node in ast.walk(tree):
+        found = at_top if node in tree.body else when_called
         if isinstance(node, ast.Import):
-            imported |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0:
-            imported.add(node.module.split(".")[0])
-    assert imported == {"__future__", "dataclasses", "typing", "numpy"}
+            found |= {a.name.split(".")[0] for a in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            found.add(node.module.split(".")[0])
+    assert at_top == {"__future__", "dataclasses", "typing", "numpy"}
+    assert when_called == {"nn"}                     # the bridges: compare, check, from_model, to_model
     script = f"""
 import importlib.util, sys
-sys.modules["tinygrad_edu"] = None                 # any import of the engine now fails
-package = sys.modules["nn"] = type(sys)("nn")    # an empty nn: its __init__ (which imports the engine) never runs
-package.__path__ = [{str(path.parent)!r}]        # so manual.py's `from .manual_conv import ...` finds its file
-spec = importlib.util.spec_from_file_location("nn.manual", {str(path)!r})
-manual = sys.modules["nn.manual"] = importlib.util.module_from_spec(spec)   # registered first, for dataclasses
+sys.modules["tinygrad_edu"] = sys.modules["nn"] = None     # any import of the engine or nn now fails
+spec = importlib.util.spec_from_file_location("mlp", {str(path)!r})
+manual = sys.modules["mlp"] = importlib.util.module_from_spec(spec)   # registered first, for dataclasses
 spec.loader.exec_module(manual)
 net = manual.MLP((2, 3, 1), activation="sigmoid", cost="logistic", seed=0)
 costs = net.fit([[0., 1.], [1., 0.]], [1., 0.], epochs=5)
@@ -408,11 +410,11 @@ print("ok")
 # ---- the derivation's links point at the lines that compute it -----------------------------------
 
 def test_backprop_md_links_point_at_the_formula():
-    """docs/backprop.md links each equation to ../nn/manual.py#L<n>; line n must compute that equation."""
+    """docs/backprop.md links each equation to ../nn/manual/mlp.py#L<n>; line n must compute that equation."""
     doc = (ROOT / "docs" / "backprop.md").read_text()
-    code = (ROOT / "nn" / "manual.py").read_text().splitlines()
-    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual\.py#L(\d+)\)", doc)
+    code = (ROOT / "nn" / "manual" / "mlp.py").read_text().splitlines()
+    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual/mlp\.py#L(\d+)\)", doc)
     assert len(links) >= 8
     for formula, line in links:
         comment = code[int(line) - 1].partition("# ")[2]                 # the formula must be in the line's comment
-        assert formula in comment, f"manual.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+        assert formula in comment, f"mlp.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"

@@ -10,7 +10,7 @@ import pytest
 
 import nn
 from nn.manual import LECTURE_MISTAKES, MLP, backward_with_mistake, check, compare
-from nn.manual_check import MESSAGES, PATTERNS, Network, diagnose
+from nn.manual.check import MESSAGES, PATTERNS, Network, diagnose
 
 LAM, N = 0.1, 8
 ACTIVATIONS = ["sigmoid", "tanh", "relu"]

@@ -1,4 +1,4 @@
-"""Convolution and pooling by hand (`nn.manual_conv`, NumPy only) compute what the engine's autodiff computes.
+"""Convolution and pooling by hand (`nn.manual.cnn`, NumPy only) compute what the engine's autodiff computes.
 
 Each formula of docs/backprop.md's convolution section (∂L/∂K the correlation of the input with
 ∂L/∂out, ∂L/∂I the full convolution of ∂L/∂out with the flipped kernel, max pooling's gradient to
@@ -20,7 +20,7 @@ import pytest
 
 import tinygrad_edu as tg
 from nn import manual
-from nn.manual_conv import (CNN, Conv, Dense, Flatten, Pool, avg_pool2d, avg_pool2d_backward, conv2d,
+from nn.manual.cnn import (CNN, Conv, Dense, Flatten, Pool, avg_pool2d, avg_pool2d_backward, conv2d,
                             conv2d_backward, max_pool2d, max_pool2d_backward)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -149,12 +149,12 @@ def test_handout_convolution_example_gives_90_where_the_handout_prints_30():
 
 def test_manual_exports_the_convolution_by_hand():
     for name in ("conv2d", "conv2d_backward", "max_pool2d_backward", "avg_pool2d_backward", "CNN"):
-        assert getattr(manual, name) is getattr(sys.modules["nn.manual_conv"], name)
+        assert getattr(manual, name) is getattr(sys.modules["nn.manual.cnn"], name)
 
 
 def test_manual_conv_uses_numpy_only():
-    """nn/manual_conv.py imports NumPy at the top, and runs with the engine made unimportable."""
-    path = ROOT / "nn" / "manual_conv.py"
+    """nn/manual/cnn.py imports NumPy at the top, and a copy of it runs alone, the engine and nn made unimportable."""
+    path = ROOT / "nn" / "manual" / "cnn.py"
     top = set()
     for node in ast.parse(path.read_text()).body:
         if isinstance(node, ast.Import):
@@ -165,7 +165,7 @@ def test_manual_conv_uses_numpy_only():
     script = f"""
 import importlib.util, sys
 import numpy as np
-sys.modules["tinygrad_edu"] = None
+sys.modules["tinygrad_edu"] = sys.modules["nn"] = None
 spec = importlib.util.spec_from_file_location("manual_conv", {str(path)!r})
 mc = sys.modules["manual_conv"] = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(mc)
@@ -178,14 +178,14 @@ print("ok")
 
 
 def test_backprop_md_convolution_links_point_at_the_formula():
-    """docs/backprop.md links each convolution formula to ../nn/manual_conv.py#L<n>; line n must compute it."""
+    """docs/backprop.md links each convolution formula to ../nn/manual/cnn.py#L<n>; line n must compute it."""
     doc = (ROOT / "docs" / "backprop.md").read_text()
-    code = (ROOT / "nn" / "manual_conv.py").read_text().splitlines()
-    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual_conv\.py#L(\d+)\)", doc)
+    code = (ROOT / "nn" / "manual" / "cnn.py").read_text().splitlines()
+    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual/cnn\.py#L(\d+)\)", doc)
     assert len(links) >= 12
     for formula, line in links:
         comment = code[int(line) - 1].partition("# ")[2]
-        assert formula in comment, f"manual_conv.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+        assert formula in comment, f"cnn.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
 
 
 @pytest.mark.parametrize("pool", ["MaxPooling2D", "AveragePooling2D"])

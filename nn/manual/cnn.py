@@ -326,8 +326,7 @@ class CNN:
     def from_model(cls, model) -> CNN:
         """The same network as an nn.Sequential of Conv2D, MaxPooling2D / AveragePooling2D, Flatten and
         Dense layers (built, relu or linear inside, softmax last), its weights copied as float64."""
-        from .convolutional import AveragePooling2D, Conv2D, MaxPooling2D   # nn's layers, only for the bridge
-        from .layers import Dense as DenseLayer, Flatten as FlattenLayer
+        from nn.layers import AveragePooling2D, Conv2D, MaxPooling2D, Dense as DenseLayer, Flatten as FlattenLayer  # bridge
         layers = []
         for layer in getattr(model, "layers", []):
             weights = [np.array(p.data, dtype=np.float64) for p in (getattr(layer, "kernel", None),
@@ -362,7 +361,7 @@ def compare_cnn(model, X, Y, verbose: bool = True) -> dict[str, float]:
     >>> nn.manual.compare_cnn(model, np.random.rand(4, 6, 6, 1), np.eye(3)[[0, 1, 2, 0]])   # doctest: +SKIP
     """
     from tinygrad_edu import Tensor                  # the engine's side, imported when called (as manual.compare)
-    from .losses import CategoricalCrossentropy
+    from nn.losses import CategoricalCrossentropy
     net = CNN.from_model(model)
     X, Y = np.asarray(X, dtype=np.float64), np.asarray(Y, dtype=np.float64)
     hand = net.backward(X, Y)

@@ -3,7 +3,7 @@
 `nn.manual.check` calls `diagnose` with the student's dict, the right answer, and what each of the
 lecture's mistakes would give (`nn.manual.backward_with_mistake`); this file holds the matching and
 the messages, in English and in Bahasa Indonesia (`lang="id"` or TINYGRAD_EDU_LANG=id). It never
-imports nn.manual (one way: nn.manual imports it when `check` or `compare` runs).
+imports nn.manual.mlp (one way: mlp.py imports it when `check` or `compare` runs).
 
 Each key is judged alone, in this order: right; all zero; each lecture mistake; another key's right
 answer (two layers swapped); the right answer transposed; then the engine's general patterns

@@ -27,8 +27,8 @@ import numpy as np
 
 from tinygrad_edu import Tensor
 
-from . import losses
-from .layers import Dense
+from .. import losses
+from ..layers import Dense
 
 # J = scale(n, t) × loss for each nn loss (by its `name`) that has a hand-derived backprop, as above
 SCALES: dict[str, tuple[Callable[[int, int], float], str]] = {

@@ -14,9 +14,9 @@ import numpy as np
 
 from tinygrad_edu import Tensor, group
 
-from . import activations, initializers, regularizers
-from .module import Layer, Parameter
-from .seed import generator
+from .. import activations, initializers, regularizers
+from ..module import Layer, Parameter
+from ..seed import generator
 
 
 def _check_width(layer: Layer, x: Tensor, expected: int) -> None:

@@ -25,8 +25,9 @@ every weight except the bias rows (the lecture's sum starts at i = 1, unit 0 bei
     cross_entropy   J = −Σ_i Σ_j y log a                        + ½λ Σ w²     (a = softmax(z))
     squared_error   J = ½ Σ_i Σ_j (a − y)²                      + ½λ Σ w²
 
-This file imports NumPy only, so a student can copy it out and run it alone. `compare`, `MLP.from_model`
-and `MLP.to_model` import `nn` when called (one way: `nn.manual_autodiff` never imports this file).
+This file imports NumPy only, so a student can copy it out and run it alone (tests/test_manual.py runs
+a copy with the engine made unimportable). `compare`, `check`, `MLP.from_model` and `MLP.to_model`
+bridge to the engine and import `nn` when called (one way: `nn.manual.autodiff` never imports this file).
 
 >>> import numpy as np
 >>> net = MLP((2, 3, 1), activation="sigmoid", cost="logistic", seed=0)
@@ -384,7 +385,7 @@ class MLP:
         >>> [W.shape for W in net.W], net.activations, net.output
         ([(3, 3), (4, 1)], ['tanh'], 'sigmoid')
         """
-        from .manual_autodiff import dense_layers   # here, not at the top: the MLP itself needs only NumPy
+        from nn.manual.autodiff import dense_layers   # here, not at the top: the MLP itself needs only NumPy
         dense = dense_layers(model)
         loss = cost if cost is not None else getattr(model, "loss", None)
         if loss is None:
@@ -408,8 +409,8 @@ class MLP:
         >>> MLP((2, 3, 1), seed=0).to_model().loss.name
         'binary_crossentropy'
         """
-        from .layers import Dense                  # here, not at the top: the MLP itself needs only NumPy
-        from .sequential import Sequential
+        from nn.layers import Dense                # here, not at the top: the MLP itself needs only NumPy
+        from nn.sequential import Sequential
         acts = self.activations + [self.output]
         layers = [Dense(W.shape[1], activation=a, input_dim=W.shape[0] - 1) for W, a in zip(self.W, acts)]
         model = Sequential(layers)
@@ -530,7 +531,7 @@ def compare(model, X, Y, loss=None, l2: float = 0.0, verbose: bool = True, hand=
     >>> [row.name for row in result.rows], result.max_rel < 1e-12
     (['Δ(h)', 'Δ(out)'], True)
     """
-    from .manual_autodiff import autodiff_deltas, cost_scale   # the engine's side, imported when called
+    from nn.manual.autodiff import autodiff_deltas, cost_scale   # the engine's side, imported when called
     loss = loss if loss is not None else getattr(model, "loss", None)
     if loss is None:
         raise ValueError("compare: the model is not compiled; give loss= (the names compile takes, e.g. 'mse')")
@@ -696,12 +697,7 @@ def _student_answer(student_fn, net: MLP, X, Y) -> tuple[np.ndarray, np.ndarray,
 
 def _judge(student: dict, net: MLP, X, Y, right: dict, keys=None, lang=None, rtol: float = 1e-7, atol=None):
     """`nn.manual_check.diagnose` with every lecture mistake recomputed on this network and data."""
-    from .manual_check import Network, diagnose     # here, not at the top: the MLP itself needs only NumPy
+    from nn.manual.check import Network, diagnose   # here, not at the top: the MLP itself needs only NumPy
     variants = {mistake: backward_with_mistake(net, X, Y, mistake) for mistake in LECTURE_MISTAKES}
     return diagnose(student, right, variants, Network(net.names, net.activations, net.cost_name, len(X)),
                     keys=keys, rtol=rtol, atol=atol, lang=lang)
-
-
-# ---- convolution and pooling by hand (nn/manual_conv.py, NumPy only as well), and compare_cnn --------
-from .manual_conv import (CNN, avg_pool2d, avg_pool2d_backward, compare_cnn, conv2d, conv2d_backward,  # noqa: E402,F401
-                          max_pool2d, max_pool2d_backward)

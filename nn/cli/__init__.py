@@ -18,7 +18,8 @@
 
 It lives in `nn`, not in the engine: `tinygrad_edu` never imports `nn`. A mistake on the command
 line (a bad argument, a missing file, an unknown column) prints one line, `tinygrad-edu: error:
-...`, and exits with status 2; never a traceback (set TINYGRAD_EDU_DEBUG=1 to see one).
+...`, and exits with status 2 (status 1 when a right formula is undefined at the values given: log(-1),
+1/0); never a traceback (set TINYGRAD_EDU_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
@@ -32,9 +33,11 @@ import threading
 from typing import NoReturn, Sequence
 
 from . import check, graph, train
+from .expression import DomainError
 
 PROG = "tinygrad-edu"
 EXIT_USAGE = 2
+EXIT_UNDEFINED = 1      # a right command whose answer is undefined: graph "log(x)" x=-1
 # what the library raises for a bad input: each carries a message written for the user
 USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ArithmeticError, ImportError)
 
@@ -90,7 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as e:
         if os.environ.get("TINYGRAD_EDU_DEBUG"):
             raise
-        return _fail(e)
+        return _fail(e, EXIT_UNDEFINED if isinstance(e, DomainError) else EXIT_USAGE)
 
 
 class Terminated(KeyboardInterrupt):
@@ -114,13 +117,13 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _fail(error: BaseException) -> int:
-    """Print the error as one line; returns the exit status 2."""
+def _fail(error: BaseException, status: int = EXIT_USAGE) -> int:
+    """Print the error as one line; returns the exit status (2: a usage mistake)."""
     # KeyError's str() is the key in quotes; its message is the first argument
     message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     message = " ".join(str(message).split()) or type(error).__name__   # library messages may span lines
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return status
 
 
 if __name__ == "__main__":

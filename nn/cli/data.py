@@ -75,7 +75,8 @@ class Prepared:
 
 def prepare(name: str, *, seed: int, test_split: float, limit: int | None = None, samples: int = 400,
             csv_path: Path | None = None, target: str | None = None, drop: Sequence[str] = (),
-            delimiter: str | None = None, encoding: str | None = None, data_dir: Path | None = None) -> Prepared:
+            delimiter: str | None = None, encoding: str | None = None, decimal: str | None = None,
+            data_dir: Path | None = None) -> Prepared:
     """Load data set `name`, hold out `test_split` of it for the test (stratified), and standardize
     the inputs with the training part's mean and std (MNIST: pixels / 255, its own test set)."""
     if name == "mnist":
@@ -90,7 +91,7 @@ def prepare(name: str, *, seed: int, test_split: float, limit: int | None = None
         X, y = make(samples, noise=TOY_NOISE[name], random_state=seed, **extra)
         features, classes = ["x1", "x2"], [f"class {c}" for c in range(int(y.max()) + 1)]
     elif name == "csv":
-        X, y, features, classes = _csv(csv_path, target, drop, delimiter, encoding)
+        X, y, features, classes = _csv(csv_path, target, drop, delimiter, encoding, decimal)
     else:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     if limit is not None and limit < len(y):
@@ -101,12 +102,12 @@ def prepare(name: str, *, seed: int, test_split: float, limit: int | None = None
 
 
 def _csv(path: Path | None, target: str | None, drop: Sequence[str], delimiter: str | None,
-         encoding: str | None) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+         encoding: str | None, decimal: str | None = None) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """A user's table: the features as load_csv makes them, the target as classes 0..k-1."""
     if path is None or target is None:
         raise ValueError("--dataset csv needs --csv PATH and --target COLUMN (the column holding the classes)")
     table = datasets.load_csv(path, target, drop=list(drop), delimiter=delimiter,
-                              encoding=encoding or "utf-8-sig")
+                              encoding=encoding or "utf-8-sig", decimal=decimal)
     y = np.asarray(table.y)
     if table.class_names is not None:
         classes = [str(c) for c in table.class_names]

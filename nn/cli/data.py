@@ -66,7 +66,11 @@ class Prepared:
 
     def transform(self, raw: np.ndarray) -> np.ndarray:
         """Raw inputs in the data's own units -> what the model takes."""
-        return (np.asarray(raw, dtype=np.float64) - self.mean) / self.scale
+        raw = np.asarray(raw, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            out = (raw - self.mean) / self.scale
+        # raw - mean overflows for numbers near 1e308 (1e308 - -1e308): raw/scale - mean/scale does not
+        return np.where(np.isfinite(out) | ~np.isfinite(raw), out, raw / self.scale - np.divide(self.mean, self.scale))
 
     @property
     def n_classes(self) -> int:
@@ -136,8 +140,13 @@ def _split_and_scale(name: str, X: np.ndarray, y: np.ndarray, features: list[str
     scaler = StandardScaler().fit(X_train)     # the test set's statistics must not leak into training
     prepared = Prepared(name, scaler.transform(X_train), y_train, scaler.transform(X_test), y_test, classes,
                         features, scaler.mean_, scaler.scale_)
-    if X.shape[1] == 2:
+    with np.errstate(over="ignore"):
+        drawable = X.shape[1] == 2 and bool(np.all(np.isfinite(X.max(axis=0) - X.min(axis=0))))
+    if drawable:
         prepared.raw_points, prepared.raw_labels = X, y
+    elif X.shape[1] == 2:
+        prepared.notes.append("no decision boundary picture: the points span more than the largest float "
+                              "(about 1.8e308), too wide for a plot's axes")
     if stratify is None:
         prepared.notes.append("some class has too few samples for a stratified split; the split is plain random")
     return prepared

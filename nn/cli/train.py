@@ -134,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
                          f"sparse_categorical_crossentropy")
     outputs = 1 if args.loss == "binary_crossentropy" else data.n_classes
+    n_fit = len(data.X_train) - (int(len(data.X_train) * settings["val_split"]) if settings["val_split"] else 0)
+    if settings["batch_size"] > n_fit:     # as Keras: one batch of all the data, not a refusal
+        if args.batch_size is not None:
+            data.notes.append(f"--batch-size {args.batch_size} is more than the {n_fit} training samples; "
+                              f"using {n_fit} (one batch per epoch)")
+        settings["batch_size"] = max(n_fit, 1)
     if args.model == "cnn":
         cnn.check(name)
         data = cnn.as_images(data)

@@ -12,6 +12,7 @@
     expression.py  a typed formula as Values, by a whitelist walk of its syntax tree (never eval)
     drawing.py     a picture written to a file, or its DOT source without Graphviz
     check.py       the check subcommand, around nn.manual.compare
+    grade.py       the grade subcommand: a class's backprop assignments, around nn.manual.check
     options.py     argument types: what each option accepts, and the message when it does not
     dot.py         Graphviz's dot on a deadline, killed with the command (Ctrl-C, kill, an error)
     steps.py       backward step by step: one frame per node, and a GIF
@@ -32,7 +33,7 @@ import sys
 import threading
 from typing import NoReturn, Sequence
 
-from . import check, graph, train
+from . import check, grade, graph, train
 from .expression import DomainError
 
 PROG = "tinygrad-edu"
@@ -60,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("train", train, "train a small MLP (default: iris) and write its pictures and model"),
         ("graph", graph, "draw a formula's computation graph and print its gradients"),
         ("check", check, "compare the lecture's hand-derived backprop with autodiff on a random network"),
+        ("grade", grade, "grade a folder of students' backprop assignments: one line each, and grades.csv"),
     ):
         sub = commands.add_parser(name, help=summary, description=module.DESCRIPTION,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.error("choose a command: train, graph or check")
+            parser.error("choose a command: train, graph, check or grade")
     except SystemExit as e:            # --help, --version, a usage error: argparse's exit, as a status
         return e.code if isinstance(e.code, int) else 0
     try:

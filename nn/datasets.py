@@ -484,12 +484,13 @@ def _as_float(value: str) -> float | None:
 
 
 CSV_DELIMITERS = ",;\t|"        # what sniffing may choose between
+MIN_ID_ROWS = 10                # a column of all-distinct whole numbers in this many rows looks like an ID
 _INT64 = np.iinfo(np.int64)
 
 
 def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = None,
              na_values: Iterable[str] = ("NA", "", "?", "N/A", "nan", "NaN"), drop: Sequence[str] = (),
-             encoding: str = "utf-8-sig", verbose: bool = True) -> Bunch:
+             encoding: str = "utf-8-sig", decimal: str | None = None, verbose: bool = True) -> Bunch:
     """Read a table with a header row into numbers a network can learn from.
 
     - a column whose every value parses as a number stays numeric; any other column is
@@ -507,7 +508,15 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = No
       since on a table sorted by class it gives the answer away; ``drop`` names an unnamed first
       column as ``""`` or ``"index"``;
     - ``delimiter`` is sniffed from the first lines (one of , ; tab |) when not given; the text is
-      decoded as ``encoding`` (UTF-8, with or without Excel's byte-order mark, by default).
+      decoded as ``encoding`` (UTF-8, with or without Excel's byte-order mark, by default);
+    - ``decimal`` is the decimal mark, as pandas' ``read_csv(decimal=",")``: ``","`` reads ``3,75`` as
+      3.75; by default a ``;``-separated file (Excel in an Indonesian or other European locale) has
+      its decimal commas found and read as numbers, saying so in one printed line, and any other
+      file keeps ``"."``. A column that mixes both marks (``3,75`` and ``3.5``) is refused, naming
+      both values and their lines;
+    - a numeric feature holding a different whole number in every row (an ID such as a student's
+      ``nim``) gets a printed warning naming it and ``drop=``: as a feature it lets the network
+      memorise rows.
 
     Returns a Bunch with ``X`` float64 (n, features), ``y``, ``feature_names``,
     ``class_names`` and ``imputed`` ({column: (count, fill value)}). Errors name the file, the line
@@ -521,6 +530,8 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = No
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"load_csv: no file {str(path)!r} (looked in {Path.cwd()})")
+    if decimal not in (None, ".", ","):
+        raise ValueError(f"load_csv: decimal is the decimal mark, '.' or ',', got {decimal!r}")
     text = _decode(path, encoding)
     sniffed = delimiter is None
     if sniffed:
@@ -549,6 +560,12 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = No
     missing = {v.strip() for v in na_values}
     columns = {name: [row[i].strip() for row in body] for i, name in enumerate(header)}
     messages = []
+    comma = decimal == "," or (decimal is None and delimiter == ";")
+    read_as_comma = [name for name in header if comma and _decimal_comma(path, name, columns, lines, missing)]
+    if read_as_comma and decimal is None:
+        messages.append(f"read {len(read_as_comma)} column(s) with a decimal comma as numbers "
+                        f"({', '.join(read_as_comma)}): ';' between values and ',' in numbers, as Excel writes in an "
+                        f"Indonesian locale; pass decimal=',' to say so (tinygrad-edu train --decimal ,)")
     if header[0] == "" and "" not in dropped and target != "" and _row_numbers(columns[""]):
         dropped.add("")
         messages.append(f"left out the unnamed first column, row numbers {columns[''][0]}..{columns[''][-1]} "
@@ -583,6 +600,11 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = No
         numbers = [_as_float(v) for v in present]
         if all(v is not None for v in numbers):
             _refuse_infinite(path, name, values, lines, missing)
+            if len(present) >= MIN_ID_ROWS and len(set(numbers)) == len(present) and \
+                    all(x.is_integer() for x in numbers):
+                messages.append(f"warning: column {name!r} holds a different whole number in every row, like an ID "
+                                f"(a student's nim): as a feature it lets the network memorise rows instead of "
+                                f"learning; leave it out with drop=[{name!r}] (tinygrad-edu train --drop {name})")
             fill: Any = float(np.median(numbers))
             col = np.array([fill if v in missing else float(v) for v in values], dtype=np.float64)
             blocks.append(col[:, None])
@@ -614,6 +636,27 @@ def load_csv(path: str | os.PathLike, target: str, *, delimiter: str | None = No
         imputed=imputed,
         dropped_rows=dropped_rows,
     )
+
+
+def _decimal_comma(path: Path, name: str, columns: dict[str, list[str]], lines: list[int],
+                   missing: set[str]) -> bool:
+    """Rewrite column `name` in place from decimal commas ("3,75") to points ("3.75") when every
+    present value is then a number and at least one had a comma; True when it did. A column that
+    mixes the two marks is refused: "1.234" may be a thousand (1.234,5) or one and a bit."""
+    values = columns[name]
+    present = [(v, line) for v, line in zip(values, lines) if v not in missing]
+    with_comma = [(v, line) for v, line in present if "," in v]
+    if not with_comma or any(_as_float(v.replace(",", ".")) is None for v, _ in present):
+        return False
+    with_point = [(v, line) for v, line in present if "." in v]
+    if with_point:
+        (c, c_line), (p, p_line) = with_comma[0], with_point[0]
+        raise ValueError(
+            f"load_csv: {path}: column {name!r} mixes both decimal marks: {c!r} (line {c_line}) has a comma and "
+            f"{p!r} (line {p_line}) a point; write every number of the column with one mark (Excel: the "
+            f"same locale for the whole column), then give it with decimal=',' or decimal='.'")
+    columns[name] = [v.replace(",", ".") for v in values]
+    return True
 
 
 def _decode(path: Path, encoding: str) -> str:

@@ -8,7 +8,9 @@ Every classification function takes the labels in whichever form the model or th
 - one-hot rows or class probabilities, shape (n, k) with k > 1: the class is the argmax
   (what ``model.predict`` returns after a softmax);
 - one probability per sample, shape (n, 1), or (n,) of non-whole numbers in [0, 1]: class 1
-  when p >= 0.5 (what ``model.predict`` returns after a sigmoid).
+  when p >= 0.5 (what ``model.predict`` returns after a sigmoid);
+- against targets of -1 and 1 (the hinge loss's), one score per sample: its sign is the class
+  (score > 0: 1, else -1), as a margin classifier predicts.
 
     >>> from nn.metrics import accuracy, confusion_matrix
     >>> accuracy([0, 1, 2, 2], [[0.9, 0.1, 0.0], [0.2, 0.7, 0.1], [0.1, 0.1, 0.8], [0.6, 0.3, 0.1]])
@@ -60,7 +62,15 @@ def _labels(y: Any, name: str) -> np.ndarray:
 
 
 def _pair(y_true: Any, y_pred: Any) -> tuple[np.ndarray, np.ndarray]:
-    t, p = _labels(y_true, "y_true"), _labels(y_pred, "y_pred")
+    t = _labels(y_true, "y_true")
+    scores = _array(y_pred)
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        scores = scores[:, 0]
+    if scores.ndim == 1 and scores.dtype.kind == "f" and len(t) and np.all(np.abs(t) == 1) and np.any(t == -1):
+        # ±1 targets (the hinge loss's): one output is a score, and its sign is the class
+        p = np.where(scores > 0, 1, -1)
+    else:
+        p = _labels(y_pred, "y_pred")
     if len(t) != len(p):
         raise ValueError(f"y_true has {len(t)} samples but y_pred has {len(p)}; they must match one to one")
     if len(t) == 0:

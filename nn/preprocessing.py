@@ -16,6 +16,7 @@ pick exactly the rows scikit-learn picks, so results can be compared line by lin
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -159,6 +160,17 @@ def train_test_split(*arrays: Any, test_size: float | int | None = None, train_s
     return out
 
 
+HUGE = 1e150     # a number whose square overflows float64 (beyond ~1.3e154), with room to spare
+
+
+def _huge_column_units(X: np.ndarray) -> np.ndarray:
+    """Per column: its largest |value| where that is past HUGE, else 1."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)       # an all-NaN column: its max is NaN, unit 1
+        biggest = np.nanmax(np.abs(X), axis=0) if X.size else np.zeros(X.shape[1])
+    return np.where(biggest > HUGE, biggest, 1.0)
+
+
 class StandardScaler:
     """Standardize features: z = (x - mean) / std, per column (sklearn.preprocessing.StandardScaler).
 
@@ -208,14 +220,21 @@ class StandardScaler:
             raise ValueError("StandardScaler.fit: X has 0 samples")
         self.n_features_in_ = X.shape[1]
         self.n_samples_seen_ = int(X.shape[0])
-        self.mean_ = np.nanmean(X, axis=0) if self.with_mean else None
+        # A column of huge numbers (1e308) overflows its sum and its squares: its statistics are
+        # computed in units of its largest |value| (other columns are divided by exactly 1)
+        unit = _huge_column_units(X)
+        Xu = X / unit
+        mean = np.nanmean(Xu, axis=0)
+        self.mean_ = mean * unit if self.with_mean else None
         if self.with_std:
-            self.var_ = np.nanvar(X, axis=0)
+            var = np.nanvar(Xu, axis=0)
+            with np.errstate(over="ignore"):
+                self.var_ = var * unit ** 2               # inf for a column of 1e308s: its square has no float
             # A constant column has std 0 (or a rounding error's worth): leave it unscaled rather
             # than divide by ~0. The bound on the rounding error of a variance is sklearn's.
-            n, eps, mean = self.n_samples_seen_, np.finfo(np.float64).eps, np.nanmean(X, axis=0)
-            constant = self.var_ <= n * eps * self.var_ + (n * mean * eps) ** 2
-            self.scale_ = np.where(constant, 1.0, np.sqrt(self.var_))
+            n, eps = self.n_samples_seen_, np.finfo(np.float64).eps
+            constant = var <= n * eps * var + (n * mean * eps) ** 2
+            self.scale_ = np.where(constant, 1.0, np.sqrt(var) * unit)
         else:
             self.var_ = None
             self.scale_ = None
@@ -224,10 +243,15 @@ class StandardScaler:
     def transform(self, X: Any) -> np.ndarray:
         """(X - mean_) / scale_, with the statistics learned by fit."""
         X = self._check(X, fitting=False)
+        mean = self.mean_ if self.with_mean else np.zeros(X.shape[1])
+        scale = self.scale_ if self.with_std else np.ones(X.shape[1])
+        huge = (np.abs(mean) > HUGE) | (scale > HUGE)
+        if huge.any():               # x/scale - mean/scale: x - mean would overflow (1e308 - -1e308)
+            X[:, huge] = X[:, huge] / scale[huge] - mean[huge] / scale[huge]
         if self.with_mean:
-            X -= self.mean_
+            X[:, ~huge] -= mean[~huge]
         if self.with_std:
-            X /= self.scale_
+            X[:, ~huge] /= scale[~huge]
         return X
 
     def fit_transform(self, X: Any, y: Any = None) -> np.ndarray:

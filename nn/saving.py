@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import zipfile
 from pathlib import Path
 
@@ -63,6 +64,7 @@ def load_model(path) -> Layer:
     expected = f"a model saved by model.save() (an .npz with '__format__' = {FORMAT!r})"
     if not path.exists():
         raise FileNotFoundError(f"load_model: no file {str(path)!r}")
+    _refuse_non_file(path)
     _refuse_hdf5(path)
     where = f"load_model: {str(path)!r}"
     try:
@@ -210,6 +212,23 @@ def _plain(error: Exception) -> str:
     return text
 
 HDF5_MAGIC = b"\x89HDF\r\n\x1a\n"
+
+
+# what os.stat calls each kind of path that is not a regular file
+_NOT_FILES = ((stat.S_ISDIR, "a directory"), (stat.S_ISFIFO, "a FIFO (named pipe)"),
+              (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISSOCK, "a socket"))
+
+
+def _refuse_non_file(path: Path) -> None:
+    """Only a regular file is read: a device (/dev/zero never ends), a FIFO (blocks until someone
+    writes) or a directory is refused by name, before it is opened; a symlink is judged by its target."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISREG(mode):
+        return
+    what = next((name for test, name in _NOT_FILES if test(mode)), "something other than a regular file")
+    link = f" (a symlink to {os.path.realpath(path)!r})" if path.is_symlink() else ""
+    raise ValueError(f"load_model: {str(path)!r}{link} is {what}, not a model file; give the path of the "
+                     f".npz file that model.save() wrote")
 
 
 def _refuse_hdf5(path: Path) -> None:

@@ -12,7 +12,7 @@ out, the summary table. Training it (compile / fit / evaluate / predict) is `nn/
 
 from __future__ import annotations
 
-from typing import Callable, Sequence as SequenceType
+from typing import Callable, Iterator, Sequence as SequenceType
 
 from tinygrad_edu import Tensor, group
 
@@ -31,15 +31,40 @@ class Sequential(Trainer, Layer):
     50890
     """
 
-    def __init__(self, layers: SequenceType[Module] | None = None, name: str | None = None):
-        if isinstance(layers, Module) or not (name is None or isinstance(name, str)):
-            raise TypeError(f"Sequential(layers=None, name=None): give the layers as one list, e.g. "
-                            f"Sequential([Linear(4, 8), ReLU()]), got {type(layers).__name__} {layers!r} "
-                            f"and name={name!r}")
+    def __init__(self, *layers: Module | SequenceType[Module] | None, name: str | None = None):
+        """Keras's `Sequential([l1, l2], name=None)`, or PyTorch's `Sequential(l1, l2, l3)`."""
+        if len(layers) == 2 and isinstance(layers[1], str) and not isinstance(layers[0], Module):
+            layers, name = layers[:1], layers[1]            # Keras's positional name: Sequential([...], "mlp")
+        if len(layers) == 1 and not isinstance(layers[0], Module):
+            layers = layers[0] or []                        # one list (Keras), or None
+        if isinstance(layers, (str, Module)) or not (name is None or isinstance(name, str)):
+            raise TypeError(f"Sequential(*layers, name=None): give the layers as one list, "
+                            f"Sequential([Linear(4, 8), ReLU()]), or one by one, Sequential(Linear(4, 8), ReLU()); "
+                            f"got {layers!r} and name={name!r}")
         super().__init__(name)
         self.layers: list[Layer] = []
-        for layer in layers or []:
+        for layer in layers:
             self.add(layer)
+
+    # ---- PyTorch's container habits: net[0], net[-1], net[1:], len(net), for layer in net ----------
+    def __getitem__(self, index: int | slice) -> Layer | Sequential:
+        """The layer at `index` (negative counts from the end); a slice is a new Sequential of those layers."""
+        if isinstance(index, slice):
+            return Sequential(self.layers[index])
+        try:
+            return self.layers[index]
+        except IndexError:
+            raise IndexError(f"Sequential '{self.name}' has {len(self.layers)} layer(s), so index {index} "
+                             f"is out of range (use 0..{len(self.layers) - 1}, or -1 for the last)") from None
+        except TypeError:
+            raise TypeError(f"Sequential indices are integers or slices, got {type(index).__name__} "
+                            f"{index!r}") from None
+
+    def __len__(self) -> int:
+        return len(self.layers)
+
+    def __iter__(self) -> Iterator[Layer]:
+        return iter(self.layers)
 
     # ---- building --------------------------------------------------------------------------------
     def add(self, layer: Module) -> None:

@@ -27,7 +27,7 @@ def with_column_1_off(g):
 MISTAKES = {   # name: (the wrong answer, what the English diagnosis says, what the Indonesian one says)
     "transposed": (delta.T @ A, "looks transposed", "tertranspos"),                 # δᵀA instead of Aᵀδ
     "sum, not mean": (RIGHT * 8, "is expected × 8", "ukuran batch"),
-    "mean, not sum": (RIGHT / 8, "× 0.125", "ukuran batch"),
+    "mean, not sum": (RIGHT / 8, "is expected ÷ 8 (the batch size?", "ekspektasi ÷ 8 (ukuran batch?"),
     "sign": (-RIGHT, "sign flipped", "tanda"),
     "zero": (np.zeros_like(RIGHT), "all zero", "nol semua"),
     "bias row": (with_row_0_off(RIGHT), "row 0 only: the bias row?", "baris 0: baris bias?"),
@@ -92,3 +92,51 @@ def test_gradcheck_names_a_sign_error_in_a_rule():
     wrong_exp = tg.elementwise("exp", "eˣ", lambda xp, x: xp.exp(x), lambda xp, out, x: -out)   # sign error
     with pytest.raises(GradcheckError, match=r"→ input 0 has its sign flipped"):
         gradcheck(lambda x: tg.apply(wrong_exp, x).sum(), [rng.normal(size=(2, 3))])
+
+
+def test_a_float32_model_passes_against_a_float64_derivation_by_hand():
+    # the model's gradient in float32 (relative error ~1e-7), the hand derivation in float64
+    assert_grads_close({"Δ(h)": RIGHT.astype(np.float32)}, {"Δ(h)": RIGHT})
+    with pytest.raises(AssertionError) as caught:           # a real mistake still fails, naming the dtypes
+        assert_grads_close({"Δ(h)": (RIGHT * 8).astype(np.float32)}, {"Δ(h)": RIGHT})
+    said = str(caught.value)
+    assert "(actual is float32, expected float64: compared with rtol=1.3e-06, atol=1e-05)" in said
+    assert "is expected × 8 (the batch size?" in said
+    same = np.float64(1.0) + RIGHT
+    with pytest.raises(AssertionError) as caught:           # float64 on both sides: as tight as before
+        assert_grads_close({"W": same * (1 + 1e-6)}, {"W": same})
+    assert "float32" not in str(caught.value) and "actual is" not in str(caught.value)
+
+
+def test_a_rounding_is_not_called_a_factor():
+    # float32 against float64 under a tolerance too tight for float32: no "× 0.999987 (to 0)"
+    expected = np.array([0.1234567890123])
+    with pytest.raises(AssertionError) as caught:
+        assert_grads_close([expected.astype(np.float32)], [expected], rtol=1e-9, atol=0.0)
+    assert "×" not in str(caught.value) and "(to" not in str(caught.value)
+    assert explain_mismatch(np.array([0.999987]), np.array([1.0])) == ""
+    assert explain_mismatch(RIGHT * 0.999987, RIGHT) == ""
+
+
+def test_the_batch_size_reads_as_a_division_without_to_0():
+    assert explain_mismatch(RIGHT / 32, RIGHT, "dW") == \
+        "dW is expected ÷ 32 (the batch size? a sum where a mean is meant, or the reverse)"
+    assert explain_mismatch(np.array([1 / 32]), np.array([1.0]), "db").startswith("db is expected ÷ 32 (the batch")
+    assert "ekspektasi ÷ 32 (ukuran batch?" in explain_mismatch(RIGHT / 32, RIGHT, "dW", lang="id")
+    for wrong in (RIGHT / 32, RIGHT * 8, -RIGHT, delta.T @ A, RIGHT * 0.7):
+        for lang in ("en", "id"):
+            said = explain_mismatch(wrong, RIGHT, "dW", lang=lang)
+            assert said and "(to" not in said and "hingga" not in said, said
+
+
+def test_a_pattern_another_explains_as_well_is_not_claimed():
+    # two gradients that happen to be related (∂y = x): with the student's ∂f/∂x = x (factor 2 forgotten), "÷ 2" and
+    # "equals the expected gradient of ∂y" both explain it, so neither is claimed
+    x = np.array([0.5, 1.5, -2.0])
+    expected = {"∂x": 2 * x, "∂y": x}
+    assert explain_mismatch(x, 2 * x, "∂x", expected) == ""
+    assert explain_mismatch(x, 2 * x, "∂x") == "∂x is expected ÷ 2 (the batch size? a sum where a mean is " \
+                                               "meant, or the reverse)"
+    with pytest.raises(AssertionError) as caught:
+        assert_grads_close({"∂x": x, "∂y": x}, expected)
+    assert "swapped" not in str(caught.value) and "÷ 2" not in str(caught.value)

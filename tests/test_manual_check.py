@@ -212,3 +212,12 @@ def test_squared_error_output_phi_prime_missing():
     assert report.mistakes["δ(out)"] == "output_phi_prime"
     assert "for the squared error δ(out) = (a(out) − y) ⊙ φ′(z(out))" in report["δ(out)"].message
     assert Network(["h", "out"], ["tanh"], "squared_error", 5).cost == "squared_error"
+
+
+def test_no_mistake_is_named_when_another_layers_answer_explains_it_as_well():
+    # Δ(h)'s right answer is 2·Δ(out)'s: a student's Δ(h) equal to Δ(out) is "÷ 2" and "swapped" at once
+    right = {"Δ(h)": np.array([[1.0, 3.0], [-2.0, 0.5]]) * 2, "Δ(out)": np.array([[1.0, 3.0], [-2.0, 0.5]])}
+    report = diagnose({"Δ(h)": right["Δ(out)"], "Δ(out)": right["Δ(out)"]}, right, {}, lang="en")
+    assert report["Δ(h)"].mistake == "" and "no one mistake explains all of it" in report["Δ(h)"].message
+    alone = diagnose({"Δ(h)": right["Δ(out)"] * 3}, {"Δ(h)": right["Δ(h)"]}, {}, lang="en")
+    assert "Δ(h) is expected × 1.5" in alone["Δ(h)"].message and "(to" not in alone["Δ(h)"].message

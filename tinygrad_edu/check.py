@@ -195,8 +195,14 @@ def _table(failures: list, atol: float, rtol: float, several_outputs: bool, show
     return "\n".join(lines)
 
 
-def assert_grads_close(actual, expected, names: Sequence[str] | None = None,
-                       rtol: float = 1e-7, atol: float = 0.0, allow_inf: bool = False, lang: str | None = None) -> None:
+# assert_grads_close's default (rtol, atol) by the lower precision of the two sides: float64's as
+# before (exact to a few roundings), the others torch.testing.assert_close's defaults
+TOLERANCES = {np.dtype(np.float16): (1e-3, 1e-5), np.dtype(np.float32): (1.3e-6, 1e-5),
+              np.dtype(np.float64): (1e-7, 0.0)}
+
+
+def assert_grads_close(actual, expected, names: Sequence[str] | None = None, rtol: float | None = None,
+                       atol: float | None = None, allow_inf: bool = False, lang: str | None = None) -> None:
     """Assert that gradients agree, |actual - expected| ≤ atol + rtol·|expected| everywhere.
     A nan or inf on either side fails (with allow_inf=True, the same infinity on both passes).
     Under a failing entry, the mistake it looks like when one explains it all (`explain_mismatch`:
@@ -204,7 +210,10 @@ def assert_grads_close(actual, expected, names: Sequence[str] | None = None,
     Bahasa Indonesia (`lang="id"` or TINYGRAD_EDU_LANG=id).
 
     `actual` and `expected` are matching dicts {name: array} or sequences of arrays (named by
-    `names`, else by position). Tensors count as their `.grad`.
+    `names`, else by position). Tensors count as their `.grad`. The default tolerance follows the
+    lower precision of each pair, as torch.testing.assert_close: float64 against float64 rtol=1e-7,
+    atol=0; a float32 side (a model in float32 against a float64 derivation by hand) rtol=1.3e-6,
+    atol=1e-5; float16 rtol=1e-3, atol=1e-5. A failure names the dtypes when they differ.
 
     >>> assert_grads_close({"W": W.grad}, {"W": A_in.T @ delta})
     """
@@ -222,12 +231,25 @@ def assert_grads_close(actual, expected, names: Sequence[str] | None = None,
     expected_by_name = {name: _grad_of(e) for name, _, e in pairs}
     reports = []
     for name, a, e in pairs:
-        report = _compare(name, a, e, rtol, atol, allow_inf)
+        dtypes = (_dtype_of(a), _dtype_of(e))
+        default_rtol, default_atol = TOLERANCES[min(dtypes, key=lambda d: d.itemsize)]
+        pair_rtol = default_rtol if rtol is None else rtol
+        pair_atol = default_atol if atol is None else atol
+        report = _compare(name, a, e, pair_rtol, pair_atol, allow_inf)
         if report:
-            why = explain_mismatch(_grad_of(a), _grad_of(e), name, expected_by_name, rtol, atol, lang)
+            if dtypes[0] != dtypes[1]:
+                report += (f"\n    (actual is {dtypes[0]}, expected {dtypes[1]}: compared with rtol={pair_rtol:g}, "
+                           f"atol={pair_atol:g})")
+            why = explain_mismatch(_grad_of(a), _grad_of(e), name, expected_by_name, pair_rtol, pair_atol, lang)
             reports.append(report + (f"\n    → {why}" if why else ""))
     if reports:
         raise AssertionError("gradients differ:\n" + "\n".join(reports))
+
+
+def _dtype_of(x) -> np.dtype:
+    """The floating precision a gradient was computed in: float16/32/64 (integers and Python floats: float64)."""
+    dtype = np.asarray(x.grad if isinstance(x, Tensor) else x).dtype
+    return dtype if dtype in TOLERANCES else np.dtype(np.float64)
 
 
 def _grad_of(x) -> np.ndarray:

@@ -12,13 +12,15 @@
     expression.py  a typed formula as Values, by a whitelist walk of its syntax tree (never eval)
     drawing.py     a picture written to a file, or its DOT source without Graphviz
     check.py       the check subcommand, around nn.manual.compare
+    grade.py       the grade subcommand: a class's backprop assignments, around nn.manual.check
     options.py     argument types: what each option accepts, and the message when it does not
     dot.py         Graphviz's dot on a deadline, killed with the command (Ctrl-C, kill, an error)
     steps.py       backward step by step: one frame per node, and a GIF
 
 It lives in `nn`, not in the engine: `tinygrad_edu` never imports `nn`. A mistake on the command
 line (a bad argument, a missing file, an unknown column) prints one line, `tinygrad-edu: error:
-...`, and exits with status 2; never a traceback (set TINYGRAD_EDU_DEBUG=1 to see one).
+...`, and exits with status 2 (status 1 when a right formula is undefined at the values given: log(-1),
+1/0); never a traceback (set TINYGRAD_EDU_DEBUG=1 to see one).
 """
 
 from __future__ import annotations
@@ -31,10 +33,12 @@ import sys
 import threading
 from typing import NoReturn, Sequence
 
-from . import check, graph, train
+from . import check, grade, graph, train
+from .expression import DomainError
 
 PROG = "tinygrad-edu"
 EXIT_USAGE = 2
+EXIT_UNDEFINED = 1      # a right command whose answer is undefined: graph "log(x)" x=-1
 # what the library raises for a bad input: each carries a message written for the user
 USER_ERRORS = (ValueError, TypeError, KeyError, OSError, ArithmeticError, ImportError)
 
@@ -57,6 +61,7 @@ def build_parser() -> argparse.ArgumentParser:
         ("train", train, "train a small MLP (default: iris) and write its pictures and model"),
         ("graph", graph, "draw a formula's computation graph and print its gradients"),
         ("check", check, "compare the lecture's hand-derived backprop with autodiff on a random network"),
+        ("grade", grade, "grade a folder of students' backprop assignments: one line each, and grades.csv"),
     ):
         sub = commands.add_parser(name, help=summary, description=module.DESCRIPTION,
                                   formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -74,7 +79,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         args = parser.parse_args(argv)
         if args.command is None:
-            parser.error("choose a command: train, graph or check")
+            parser.error("choose a command: train, graph, check or grade")
     except SystemExit as e:            # --help, --version, a usage error: argparse's exit, as a status
         return e.code if isinstance(e.code, int) else 0
     try:
@@ -90,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except USER_ERRORS as e:
         if os.environ.get("TINYGRAD_EDU_DEBUG"):
             raise
-        return _fail(e)
+        return _fail(e, EXIT_UNDEFINED if isinstance(e, DomainError) else EXIT_USAGE)
 
 
 class Terminated(KeyboardInterrupt):
@@ -114,13 +119,13 @@ def _terminate_as_interrupt():
         signal.signal(signal.SIGTERM, previous)
 
 
-def _fail(error: BaseException) -> int:
-    """Print the error as one line; returns the exit status 2."""
+def _fail(error: BaseException, status: int = EXIT_USAGE) -> int:
+    """Print the error as one line; returns the exit status (2: a usage mistake)."""
     # KeyError's str() is the key in quotes; its message is the first argument
     message = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     message = " ".join(str(message).split()) or type(error).__name__   # library messages may span lines
     print(f"{PROG}: error: {message}", file=sys.stderr)
-    return EXIT_USAGE
+    return status
 
 
 if __name__ == "__main__":

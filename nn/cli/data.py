@@ -66,7 +66,11 @@ class Prepared:
 
     def transform(self, raw: np.ndarray) -> np.ndarray:
         """Raw inputs in the data's own units -> what the model takes."""
-        return (np.asarray(raw, dtype=np.float64) - self.mean) / self.scale
+        raw = np.asarray(raw, dtype=np.float64)
+        with np.errstate(over="ignore"):
+            out = (raw - self.mean) / self.scale
+        # raw - mean overflows for numbers near 1e308 (1e308 - -1e308): raw/scale - mean/scale does not
+        return np.where(np.isfinite(out) | ~np.isfinite(raw), out, raw / self.scale - np.divide(self.mean, self.scale))
 
     @property
     def n_classes(self) -> int:
@@ -75,7 +79,8 @@ class Prepared:
 
 def prepare(name: str, *, seed: int, test_split: float, limit: int | None = None, samples: int = 400,
             csv_path: Path | None = None, target: str | None = None, drop: Sequence[str] = (),
-            delimiter: str | None = None, encoding: str | None = None, data_dir: Path | None = None) -> Prepared:
+            delimiter: str | None = None, encoding: str | None = None, decimal: str | None = None,
+            data_dir: Path | None = None) -> Prepared:
     """Load data set `name`, hold out `test_split` of it for the test (stratified), and standardize
     the inputs with the training part's mean and std (MNIST: pixels / 255, its own test set)."""
     if name == "mnist":
@@ -90,7 +95,7 @@ def prepare(name: str, *, seed: int, test_split: float, limit: int | None = None
         X, y = make(samples, noise=TOY_NOISE[name], random_state=seed, **extra)
         features, classes = ["x1", "x2"], [f"class {c}" for c in range(int(y.max()) + 1)]
     elif name == "csv":
-        X, y, features, classes = _csv(csv_path, target, drop, delimiter, encoding)
+        X, y, features, classes = _csv(csv_path, target, drop, delimiter, encoding, decimal)
     else:
         raise ValueError(f"unknown data set {name!r}; choose one of {', '.join(DATASETS)}")
     if limit is not None and limit < len(y):
@@ -101,12 +106,12 @@ def prepare(name: str, *, seed: int, test_split: float, limit: int | None = None
 
 
 def _csv(path: Path | None, target: str | None, drop: Sequence[str], delimiter: str | None,
-         encoding: str | None) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
+         encoding: str | None, decimal: str | None = None) -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     """A user's table: the features as load_csv makes them, the target as classes 0..k-1."""
     if path is None or target is None:
         raise ValueError("--dataset csv needs --csv PATH and --target COLUMN (the column holding the classes)")
     table = datasets.load_csv(path, target, drop=list(drop), delimiter=delimiter,
-                              encoding=encoding or "utf-8-sig")
+                              encoding=encoding or "utf-8-sig", decimal=decimal)
     y = np.asarray(table.y)
     if table.class_names is not None:
         classes = [str(c) for c in table.class_names]
@@ -135,8 +140,13 @@ def _split_and_scale(name: str, X: np.ndarray, y: np.ndarray, features: list[str
     scaler = StandardScaler().fit(X_train)     # the test set's statistics must not leak into training
     prepared = Prepared(name, scaler.transform(X_train), y_train, scaler.transform(X_test), y_test, classes,
                         features, scaler.mean_, scaler.scale_)
-    if X.shape[1] == 2:
+    with np.errstate(over="ignore"):
+        drawable = X.shape[1] == 2 and bool(np.all(np.isfinite(X.max(axis=0) - X.min(axis=0))))
+    if drawable:
         prepared.raw_points, prepared.raw_labels = X, y
+    elif X.shape[1] == 2:
+        prepared.notes.append("no decision boundary picture: the points span more than the largest float "
+                              "(about 1.8e308), too wide for a plot's axes")
     if stratify is None:
         prepared.notes.append("some class has too few samples for a stratified split; the split is plain random")
     return prepared

@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import ast
 import math
+import re
+import unicodedata
 from typing import Callable, Mapping
 
 from tinygrad_edu import Value
 
-__all__ = ["ExpressionError", "FUNCTIONS", "build", "parse_bindings"]
+__all__ = ["DomainError", "ExpressionError", "FUNCTIONS", "build", "parse_bindings"]
 
 # each allowed function, as the Value method that records it (so each is one node in the picture)
 FUNCTIONS: dict[str, Callable[[Value], Value]] = {
@@ -39,6 +41,20 @@ class ExpressionError(ValueError):
     """The expression or a VAR=VALUE binding cannot be used; the message says which part and why."""
 
 
+class DomainError(ExpressionError):
+    """The formula is well written, but a function in it is taken outside its domain at these
+    values (log(-1) is nan, 1/0 is inf): the message names the function, its input and the result."""
+
+
+# why each function or operator gives nan or ±inf from finite inputs
+DOMAINS = {
+    "log": "log is defined for x > 0 only", "sqrt": "sqrt is defined for x ≥ 0 only",
+    "/": "division by 0", "**": "a negative number to a fractional power has no real value",
+    "0**": "0 to a negative power is a division by 0",
+}
+OVERFLOW = "the result is beyond the largest float (about 1.8e308)"
+
+
 def parse_bindings(pairs: list[str]) -> dict[str, float]:
     """["x=2", "w=-3"] -> {"x": 2.0, "w": -3.0}; each name a Python identifier, each value a number.
 
@@ -48,6 +64,9 @@ def parse_bindings(pairs: list[str]) -> dict[str, float]:
     values: dict[str, float] = {}
     for pair in pairs:
         name, sep, text = (part.strip() for part in pair.partition("="))
+        # as Python's parser reads the formula's names (NFKC: the ligature ﬁ is fi), so a name
+        # typed the same way in both places is the same variable
+        name = unicodedata.normalize("NFKC", name)
         if not sep or not name.isidentifier():
             raise ExpressionError(f"{pair!r} is not VAR=VALUE (e.g. x=2)")
         if name in values:
@@ -73,7 +92,7 @@ def build(text: str, values: Mapping[str, float]) -> tuple[Value, dict[str, Valu
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as e:
         where = f" at column {e.offset}" if e.offset else ""
-        raise ExpressionError(f"cannot parse {text!r}{where}: {e.msg}") from None
+        raise ExpressionError(f"cannot parse {text!r}{where}: {e.msg}{_juxtaposed(text)}") from None
     # every name first, so one message lists all the missing values, not just the first
     called = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     variables = [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in called]
@@ -95,8 +114,24 @@ def _refuse_first(tree: ast.Expression, text: str) -> None:
             snippet = ast.get_source_segment(text.strip(), node) or type(node).__name__
             if len(snippet) > MAX_SNIPPET:   # the whole refused part of a long formula would hide the reason
                 snippet = snippet[:MAX_SNIPPET - 1] + "…"
+            if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitXor):
+                # the whole formula with ** for ^: x^2 + 1 means x**2 + 1 (Python reads it as x ^ (2 + 1))
+                reason = reason.replace("write **", f"write {text.strip().replace('^', '**')!r}")
             raise ExpressionError(f"refused {snippet!r}: {reason}; allowed are numbers, variables, "
                                   f"+ - * / ** and the functions {', '.join(FUNCTIONS)} of one argument")
+
+
+# a number written against a name, as in maths: 2x, 0.5w (but not 1e5, a number of its own)
+_JUXTAPOSED = re.compile(r"(?<![\w.])(\d+\.?\d*|\.\d+)(?![eE][+-]?\d)([^\W\d]\w*)")
+
+
+def _juxtaposed(text: str) -> str:
+    """The fix for a product written without its *, as in "2x + 1", or ""."""
+    found = _JUXTAPOSED.search(text)
+    if not found:
+        return ""
+    number, name = found.groups()
+    return f"; write {number}*{name} for {found.group(0)} (a product needs its *)"
 
 
 def _preorder(node: ast.AST):
@@ -117,6 +152,8 @@ def _refusal(node: ast.AST) -> str | None:
     if isinstance(node, ast.Name):
         return None if not node.id.startswith("__") else f"the name {node.id} is not a variable"
     if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.BitXor):          # x^2 in maths, exclusive or in Python
+            return "^ is not a power here (in Python it is exclusive or): write ** for powers"
         return None if type(node.op) in _BINARY else f"the operator {type(node.op).__name__} is not supported"
     if isinstance(node, ast.UnaryOp):
         return None if isinstance(node.op, (ast.USub, ast.UAdd)) else f"the operator {type(node.op).__name__} is not supported"
@@ -183,7 +220,33 @@ def _value(node: ast.expr, inputs: list[Value], leaves: dict[str, Value], size: 
         out = FUNCTIONS[node.func.id](inputs[0])
     if not out.label:                                    # unary + returns its operand, already named
         out.label = _label(node, size)
+    if not math.isfinite(out.data) and all(math.isfinite(v.data) for v in inputs):
+        _refuse_outside_domain(node, inputs, out.data)
     return out
+
+
+def _refuse_outside_domain(node: ast.expr, inputs: list[Value], result: float) -> None:
+    """Raise DomainError for the innermost part of the formula whose finite inputs give nan or ±inf."""
+    numbers = [f"{v.data:g}" for v in inputs]
+    if isinstance(node, ast.Call):
+        name, shown = node.func.id, f"{node.func.id}({numbers[0]})"
+    elif isinstance(node, ast.BinOp):
+        name = {ast.Div: "/", ast.Pow: "**"}.get(type(node.op), "")
+        symbol = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}[type(node.op)]
+        shown = f" {symbol} ".join(f"({n})" if n.startswith("-") else n for n in numbers)
+    else:
+        name, shown = "", ast.unparse(node)
+    if name == "**" and not math.isnan(result):
+        name = "0**" if inputs[0].data == 0 else ""            # 0**-1, or 10**400 (an overflow)
+    if name == "/" and inputs[1].data != 0:
+        name = ""                                               # 1e308/1e-308: an overflow
+    why = DOMAINS.get(name, OVERFLOW)
+    source = ast.unparse(node)
+    where = f"in {source}, " if source != shown else ""
+    if math.isnan(result):
+        raise DomainError(f"{where}{shown} is not defined (nan): {why}; choose values where it is defined")
+    raise DomainError(f"{where}{shown} = {result:g}: an infinite value, not a number to take gradients of "
+                      f"({why}); choose values where it is finite")
 
 
 def _label(node: ast.expr, size: int) -> str:

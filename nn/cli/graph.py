@@ -81,7 +81,7 @@ def run(args: argparse.Namespace) -> int:
     # inf and nan are answers worth showing (log(0), 1/0), not reasons for warnings on the terminal
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
-        root, leaves = build(args.expression, values)
+        root, leaves = build(args.expression, values)      # DomainError: log(-1), 1/0 (main: status 1)
         root.backward()
     root.label = root.label or "f"       # a formula too long to be its own label is just f
     _check_budgets(len(topological_order(root)), args)

@@ -72,6 +72,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="CSV columns to leave out, comma separated (an id, a name); an unnamed first column is \"\" or index")
     add("--delimiter", type=delimiter, metavar="CHAR",
         help="what separates the CSV's values: , ; tab | or any one character (default: sniffed from the first lines)")
+    add("--decimal", choices=(".", ","), metavar="MARK",
+        help="the CSV's decimal mark, . or , (default: a ;-separated file's decimal commas are found and read as "
+             "numbers, as Excel writes them in an Indonesian locale)")
     add("--encoding", metavar="NAME",
         help="the CSV's text encoding (default UTF-8; e.g. cp1252 for a file Excel saved as plain CSV)")
     add("--data-dir", type=Path, metavar="DIR",
@@ -122,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         data = prepare(name, seed=args.seed, test_split=settings["test_split"], limit=args.limit,
                        samples=args.samples, csv_path=args.csv, target=args.target, drop=args.drop,
-                       delimiter=args.delimiter, encoding=args.encoding, data_dir=data_dir)
+                       delimiter=args.delimiter, encoding=args.encoding, decimal=args.decimal, data_dir=data_dir)
     except OSError as e:          # no MNIST and no internet: the hint names this command's flag
         if datasets.MNIST_PATH_HINT not in str(e):
             raise
@@ -131,6 +134,12 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError(f"--loss binary_crossentropy needs two classes; {name} has {data.n_classes}: use "
                          f"sparse_categorical_crossentropy")
     outputs = 1 if args.loss == "binary_crossentropy" else data.n_classes
+    n_fit = len(data.X_train) - (int(len(data.X_train) * settings["val_split"]) if settings["val_split"] else 0)
+    if settings["batch_size"] > n_fit:     # as Keras: one batch of all the data, not a refusal
+        if args.batch_size is not None:
+            data.notes.append(f"--batch-size {args.batch_size} is more than the {n_fit} training samples; "
+                              f"using {n_fit} (one batch per epoch)")
+        settings["batch_size"] = max(n_fit, 1)
     if args.model == "cnn":
         cnn.check(name)
         data = cnn.as_images(data)

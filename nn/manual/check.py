@@ -5,11 +5,12 @@ lecture's mistakes would give (`nn.manual.backward_with_mistake`); this file hol
 the messages, in English and in Bahasa Indonesia (`lang="id"` or TINYGRAD_EDU_LANG=id). It never
 imports nn.manual.mlp (one way: mlp.py imports it when `check` or `compare` runs).
 
-Each key is judged alone, in this order: right; all zero; each lecture mistake; another key's right
-answer (two layers swapped); the right answer transposed; then the engine's general patterns
-(`explain_mismatch`: scaled by a constant, one row or column). A mistake is named only when it
-explains the whole array within the tolerance and does not also explain the right answer (with
-λ = 0, "λW missing" is not a mistake), so a diagnosis is never a guess.
+Each key is judged alone, in this order: right; all zero; each lecture mistake; the right answer
+transposed; then the engine's general patterns (`explain_mismatch`: scaled by a constant, one row or
+column); another key's right answer (two layers swapped). A mistake is named only when it explains
+the whole array within the tolerance and does not also explain the right answer (with λ = 0, "λW
+missing" is not a mistake), and nothing is named when another key's right answer explains the array
+as well (a coincidence of the inputs), so a diagnosis is never a guess.
 
 >>> right = {"Δ(out)": np.array([[1.0, 2.0], [3.0, 4.0]])}
 >>> report = diagnose({"Δ(out)": -right["Δ(out)"]}, right, {}, lang="en")
@@ -218,20 +219,25 @@ def _name_mistake(key, actual, expected, right, variants, context, words, rtol, 
 
     if actual.shape == expected.shape and np.any(expected) and not np.any(actual):
         return "zero", words["zero"].format(**context)
-    for mistake, wrong in variants.items():
-        if key in wrong and explains(np.asarray(wrong[key], dtype=np.float64)):
-            return mistake, words[_message_name(mistake, context)].format(**context)
-    for other, theirs in right.items():
-        if other != key and other[0] == key[0] and explains(np.asarray(theirs, dtype=np.float64)):
-            return "swapped", words["swapped"].format(other=other, **context)
     shapes = dict(shape=_shape(actual), expected=_shape(expected))
+    # another layer's right answer can equal a mistake by chance (a forgotten factor 2 where an input
+    # is 0.5): "swapped" is claimed only alone, and nothing is claimed that "swapped" explains as well
+    swapped = [other for other, theirs in right.items()
+               if other != key and other[0] == key[0] and explains(np.asarray(theirs, dtype=np.float64))]
+    claims = [(mistake, words[_message_name(mistake, context)].format(**context))
+              for mistake, wrong in variants.items()
+              if key in wrong and explains(np.asarray(wrong[key], dtype=np.float64))]
     if expected.ndim == 2 and explains(expected.T):
-        return "transposed", words[f"transposed_{key[0]}"].format(**shapes, **context)
+        claims.append(("transposed", words[f"transposed_{key[0]}"].format(**shapes, **context)))
     if actual.shape == expected.shape and explains(-expected):
-        return "sign", words["sign_plain"].format(**context)
-    general = explain_mismatch(actual, expected, name=key, rtol=rtol, atol=tol, lang=context["lang"])
-    if general:
-        return "general", general
+        claims.append(("sign", words["sign_plain"].format(**context)))
+    if not claims:
+        general = explain_mismatch(actual, expected, name=key, rtol=rtol, atol=tol, lang=context["lang"])
+        claims += [("general", general)] if general else []
+    if len(swapped) == 1 and not claims:
+        return "swapped", words["swapped"].format(other=swapped[0], **context)
+    if claims and not swapped:
+        return claims[0]
     if actual.shape != expected.shape:
         return "", words["shape"].format(**shapes, **context)
     worst = np.unravel_index(np.argmax(np.abs(actual - expected)), actual.shape)

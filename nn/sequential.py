@@ -112,7 +112,9 @@ class Sequential(Trainer, Layer):
 
     # ---- printing ---------------------------------------------------------------------------------
     def summary(self, print_fn: Callable[[str], None] = print) -> None:
-        """Keras's table: each layer's name (type), output shape and parameter count, then the totals."""
+        """Keras's table: each layer's name (type), output shape and parameter count, then the totals.
+        Non-trainable: frozen layers' weights (`layer.trainable = False`) and BatchNormalization's
+        moving statistics."""
         if not self.built:
             raise ValueError(f"Model '{self.name}' has not yet been built: give the first layer input_dim "
                              f"(e.g. Dense(64, input_dim=784)), or call fit()/predict() on data first")
@@ -129,7 +131,9 @@ class Sequential(Trainer, Layer):
             rows.append(_row(names[i], shapes[i], str(layer.count_params()), widths))
             rows.append("=" * width if i == len(self.layers) - 1 else "")
         total = self.count_params()
-        rows += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0", line]
+        trainable = int(sum(p.size for p in self.trainable_weights))   # the flags as they are now (see `trainable`)
+        rows += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                 f"Non-trainable params: {total - trainable:,}", line]
         print_fn("\n".join(rows))
 
     def count_params(self) -> int:

@@ -289,23 +289,20 @@ class _BaseMLP:
             self.model_.set_weights(best_weights)    # early stopping keeps the best-scoring weights
 
     def _epoch(self, X: np.ndarray, Y: np.ndarray, order: np.ndarray, batch_size: int) -> float:
-        """One pass over the samples in `order`, in batches; the loss averaged over the samples.
+        """One pass over the samples in `order`, a `train_step` per batch; the loss averaged over the samples.
 
-        The L2 term is alpha/(2m)·Σ‖W‖² for a batch of m, so the full batches and the shorter last
-        one are two calls of fit, each with its own λ: fit's epoch loss is already a mean over
-        samples, so the two combine by their sizes.
+        scikit-learn's L2 term is alpha/(2m)·Σ‖W‖² for a batch of m samples, so λ follows the batch
+        size (the last batch may be shorter).
         """
-        n = len(order)
-        full = n - n % batch_size
         total = 0.0
-        for rows, m in ((order[:full], batch_size), (order[full:], n - full)):
-            if len(rows) == 0:
-                continue
+        self.model_.train()
+        for start in range(0, len(order), batch_size):
+            rows = order[start:start + batch_size]
             if self._penalty is not None:
-                self._penalty.l2 = self.alpha / (2 * m)
-            history = self.model_.fit(X[rows], Y[rows], epochs=1, batch_size=m, shuffle=False, verbose=0)
-            total += history.history["loss"][0] * len(rows)
-        return total / n
+                self._penalty.l2 = self.alpha / (2 * len(rows))
+            loss, _ = self.model_.train_step(X[rows], Y[rows])
+            total += loss * len(rows)
+        return total / len(order)
 
     def _lower_learning_rate(self, msg: str) -> bool:
         """scikit-learn's trigger_stopping: True to carry on ('adaptive' sgd divides lr by 5), False to stop."""

@@ -13,15 +13,17 @@ Each loss is a mean over the batch, composed of engine ops, so its gradient come
 Softmax + cross-entropy and sigmoid + binary cross-entropy are computed from the logits z in one
 stable form, never as ln(softmax(z)): ln softmax(z) = log_softmax(z) (the engine's fused op, which
 subtracts max z first), and binary cross-entropy is the two-class case with logits [0, z]. So
-logits of ±1000 give a finite loss and the exact gradient, softmax(z) - y. Where the logits come
-from is decided here, in one place:
+logits of ±1000 give a finite loss and the exact gradient, softmax(z) - y. A loss receives logits
+in exactly two ways:
 - `from_logits=True` (Keras), and the PyTorch classes: y_pred is the logits;
-- `loss.fuses(layer)`: True when `layer`'s activation is the one this loss would rather take the
-  input of (a 'softmax' last layer for categorical cross-entropy, 'sigmoid' for binary). A model
-  (`Sequential`'s training loop, `nn.manual.compare`) asks it of its last layer and, if so, hands
-  `forward_logits` that layer's `pre_activation(x)` instead of its output;
-- a hand-written loop that passes the output of `.softmax()` / `.sigmoid()`: the loss finds the
-  logits one node back in the recorded graph.
+- a model hands them over: `loss.fuses(layer)` is True when `layer`'s activation is the one this
+  loss would rather take the input of (a 'softmax' last layer for categorical cross-entropy,
+  'sigmoid' for binary), and the model (`Sequential.train_step`, `nn.manual.compare`) then passes
+  that layer's `pre_activation(x)` to `forward_logits` instead of its output.
+Anything else is a probability, wherever it came from (a hand-written loop's `.softmax()` too), and
+is clipped to [ε, 1 − ε] before the log, as Keras does (ε = 1e-7): logits [30, −30] with the label
+on the second class cost −ln(1e-7) = 16.12, with or without a recorded graph. The loss never looks
+into the graph: its value depends only on its inputs.
 
 >>> import numpy as np; from tinygrad_edu import Tensor
 >>> z = Tensor(np.array([[1000.0, -1000.0]], dtype=np.float32), requires_grad=True)
@@ -37,7 +39,7 @@ import math
 
 import numpy as np
 
-from tinygrad_edu import Tensor, maximum, no_grad, ops, where
+from tinygrad_edu import Tensor, maximum, no_grad, where
 
 EPSILON = 1e-7   # Keras's clipping of probabilities, so ln p stays finite on the probability path
 
@@ -158,13 +160,6 @@ def sigmoid_binary_cross_entropy(logits: Tensor, t: np.ndarray) -> Tensor:
     return terms.sum() * t.dtype.type(1.0 / max(t.size, 1))
 
 
-def _logits_of(y_pred: Tensor, op) -> Tensor | None:
-    """The input of `op` if y_pred was just made by it over the last axis (a recorded graph)."""
-    if y_pred.op is op and (op is not ops.softmax or y_pred.attrs.get("axis") == y_pred.ndim - 1):
-        return y_pred.inputs[0]
-    return None
-
-
 # ---- Keras-style losses: called as loss(y_true, y_pred) -------------------------------------------
 
 class Loss:
@@ -282,9 +277,8 @@ class BinaryCrossentropy(Loss):
     fused_activation = "sigmoid"
 
     def forward(self, y_pred, y_true):
-        logits = y_pred if self.from_logits else _logits_of(y_pred, ops.sigmoid)
-        if logits is not None:
-            return self.forward_logits(logits, y_true)
+        if self.from_logits:
+            return self.forward_logits(y_pred, y_true)
         t = _target(y_true, y_pred, self.name)
         p = y_pred.clip(EPSILON, 1 - EPSILON)    # Keras's clip: ln 0 would be -inf
         return -(p.log() * t + (1 - p).log() * (1 - t)).mean()
@@ -315,9 +309,8 @@ class CategoricalCrossentropy(Loss):
         _check_distribution_rows(t, self.name)    # once, before training: not on every step
 
     def forward(self, y_pred, y_true):
-        logits = y_pred if self.from_logits else _logits_of(y_pred, ops.softmax)
-        if logits is not None:
-            return self.forward_logits(logits, y_true)
+        if self.from_logits:
+            return self.forward_logits(y_pred, y_true)
         t = self.targets(y_true, y_pred)
         p = y_pred / y_pred.sum(axis=-1, keepdims=True)      # Keras renormalises, then clips
         weights = t * t.dtype.type(-1.0 / _batch_size(y_pred))

@@ -238,10 +238,11 @@ def test_one_step_frame_per_node_backward_visits(tmp_path):
 
 def test_step_frames_fill_in_grads_in_backward_order(tmp_path, monkeypatch):
     """What each frame draws (checked on the DOT text, so without `dot`)."""
-    drawn = []
-    monkeypatch.setattr(graphviz.Digraph, "pipe", lambda self, *a, **k: drawn.append(self.source) or b"")
+    # each frame's "PNG" is its DOT text, read back from the frame's own file: `dot` runs in threads,
+    # which finish in an order that differs between interpreters, but frame k is always step_k.png
+    monkeypatch.setattr(graphviz.Digraph, "pipe", lambda self, *a, **k: self.source.encode())
     o = neuron()
-    draw_backward_steps(o, tmp_path)
+    drawn = [path.read_text() for path in draw_backward_steps(o, tmp_path)]
     walk = list(reversed(topological_order(o)))
     for k, src in enumerate(drawn, start=1):
         ids = ids_by_label(src)

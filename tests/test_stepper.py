@@ -53,10 +53,11 @@ def test_each_arrival_is_upstream_times_local():
 
 
 def test_png_frames_carry_the_engine_products(tmp_path, monkeypatch):
-    drawn = []
-    monkeypatch.setattr(graphviz.Digraph, "pipe", lambda self, *a, **k: drawn.append(self.source) or b"")
+    # each frame's "PNG" is its DOT text, read back from the frame's own file: `dot` runs in threads,
+    # which finish in an order that differs between interpreters, but frame k is always step_k.png
+    monkeypatch.setattr(graphviz.Digraph, "pipe", lambda self, *a, **k: self.source.encode())
     f, x, w = formula()
-    draw_backward_steps(f, tmp_path)
+    drawn = [path.read_text() for path in draw_backward_steps(f, tmp_path)]
     steps = backward_trace(f)
     assert len(drawn) == len(steps)
     for src, s in zip(drawn, steps):

@@ -36,7 +36,19 @@ def test_fit_stops_at_the_first_non_finite_loss_with_one_message():
     message = str(caught[0].message)
     assert "epoch 2/20, batch 1/2" in message and "lower the learning rate (it is 1e+10" in message
     assert history.stopped == "nan" and history.stop_message == message
-    assert len(history.epoch) == 1 and np.isfinite(history.history["loss"]).all()
+    # the stopped epoch is recorded too, its loss the non-finite mean, as Keras's TerminateOnNaN leaves it
+    assert len(history.epoch) == 2 and np.isfinite(history.history["loss"][0])
+    assert not np.isfinite(history.history["loss"][1])
+
+
+def test_a_run_stopped_in_its_first_epoch_still_has_a_loss_curve():
+    """The student's plt.plot(hist.history["loss"]) works after a divergence in the first epoch."""
+    model = _model()
+    X, Y = np.random.default_rng(0).random((50, 4)), np.random.default_rng(1).random((50, 3)) * 1e18
+    with pytest.warns(RuntimeWarning, match=r"epoch 1/3, batch \d/2"):
+        history = model.fit(X, Y, epochs=3, batch_size=25, verbose=0)
+    assert history.epoch == [0] and len(history.history["loss"]) == 1
+    assert not np.isfinite(history.history["loss"][0])
 
 
 def test_lr_1e300_adam_stops_in_the_first_epoch():

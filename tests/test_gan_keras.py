@@ -167,3 +167,22 @@ def test_dcgan_generator_shapes_as_keras(keras):
     z = np.random.default_rng(3).standard_normal((4, 10)).astype(np.float32)
     close([ours(z, training=True).data], [theirs(z, training=True).detach().numpy()], 1e-4)
     close([ours.predict(z)], [theirs.predict(z, verbose=0)], 1e-4)
+
+
+# ---- clipping, as Keras's optimizers do it -------------------------------------------------------------
+
+@pytest.mark.parametrize("clip", [{"clipnorm": 1.0}, {"clipvalue": 0.5}, {"global_clipnorm": 2.0}])
+def test_optimizer_clipping_against_keras(keras, clip):
+    import torch
+    rng = np.random.default_rng(4)
+    weights = [rng.standard_normal((3, 2)).astype(np.float32), rng.standard_normal(2).astype(np.float32)]
+    grads = [rng.standard_normal((3, 2)).astype(np.float32) * 3, rng.standard_normal(2).astype(np.float32)]
+    variables = [keras.Variable(w) for w in weights]
+    keras.optimizers.SGD(learning_rate=0.1, **clip).apply_gradients(
+        [(torch.tensor(g), v) for g, v in zip(grads, variables)])
+    params = [nn.Parameter(w.copy()) for w in weights]
+    for p, g in zip(params, grads):
+        p.grad = g.copy()
+    nn.SGD(params, lr=0.1, **clip).step()
+    close([p.data for p in params], [v.numpy() for v in variables], 1e-6)
+    np.testing.assert_array_equal(params[0].grad, grads[0])          # .grad itself is left as it was

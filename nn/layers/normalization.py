@@ -157,7 +157,6 @@ class _BatchNorm(Layer):
         self.num_features, self.eps, self.momentum, self.affine = int(num_features), float(eps), float(momentum), affine
         _make_weights(self, self.num_features, "weight" if affine else None, "bias" if affine else None,
                       "running_mean", "running_var")
-        super().build((None, num_features))
 
     def forward(self, x: Tensor) -> Tensor:
         who = f"{type(self).__name__} '{self.name}'"

@@ -2,9 +2,11 @@
 
     module.py        Module, Parameter, Layer: parameters found by assignment, lazy building
     layers/          every layer, one file a family (Keras's layers/, PyTorch's nn/modules/):
-      core.py          Dense (Keras), Linear (PyTorch), Flatten, Dropout
+      core.py          Dense (Keras), Linear (PyTorch), Flatten, Reshape, Dropout
       activations.py   Activation, ReLU, Sigmoid, Tanh, Softmax, LeakyReLU, Gaussian
-      convolutional.py Conv2D (Keras, channels-last), Conv2d (PyTorch, channels-first)
+      convolutional.py Conv2D (Keras, channels-last), Conv2d (PyTorch, channels-first), their transposes
+                       Conv2DTranspose and ConvTranspose2d, UpSampling2D
+      normalization.py BatchNormalization (Keras); BatchNorm1d, BatchNorm2d (PyTorch)
       pooling.py       MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D; MaxPool2d, AvgPool2d
     activations.py   relu sigmoid tanh softmax leaky_relu linear gaussian, as functions and by name
     initializers.py  glorot/xavier, he, zeros, random_normal
@@ -41,8 +43,10 @@
 
 from . import activations, callbacks, initializers, losses, optimizers, regularizers, schedules
 from .callbacks import CSVLogger, EarlyStopping, History, LearningRateScheduler
-from .layers import (Activation, AveragePooling2D, AvgPool2d, Conv2d, Conv2D, Dense, Dropout, Flatten, Gaussian,
-                     GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D, ReLU, Sigmoid, Softmax, Tanh)
+from .layers import (Activation, AveragePooling2D, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormalization, Conv2d,
+                     Conv2D, Conv2DTranspose, ConvTranspose2d, Dense, Dropout, Flatten, Gaussian,
+                     GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D, ReLU, Reshape, Sigmoid,
+                     Softmax, Tanh, UpSampling2D)
 from .losses import (BCEWithLogitsLoss, BinaryCrossentropy, CategoricalCrossentropy, CrossEntropyLoss, Hinge,
                      KLDivergence, MeanAbsoluteError, MeanSquaredError, MeanSquaredLogarithmicError, MSELoss,
                      RootMeanSquaredError, SparseCategoricalCrossentropy, SquaredHinge)

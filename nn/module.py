@@ -10,6 +10,7 @@ findable by name in `LAYER_CLASSES`, so a saved model is rebuilt without its loa
 from __future__ import annotations
 
 import re
+import warnings
 from typing import Iterator
 
 import numpy as np
@@ -23,12 +24,28 @@ class Parameter(Tensor):
     >>> w = Parameter(np.zeros((2, 3), dtype=np.float32))
     >>> w.requires_grad
     True
+
+    `learned=False` marks a weight the model keeps and saves but never learns by gradient:
+    BatchNormalization's moving statistics (Keras's non-trainable weights, PyTorch's buffers).
+    It never requires a gradient, and `requires_grad_(True)` leaves it so.
     """
 
-    __slots__ = ()
+    __slots__ = ("learned",)
 
-    def __init__(self, data, label: str = ""):
-        super().__init__(data, requires_grad=True, label=label)
+    def __init__(self, data, label: str = "", learned: bool = True):
+        super().__init__(data, requires_grad=learned, label=label)
+        self.learned = learned
+
+    @property
+    def trainable(self) -> bool:
+        raise AttributeError("a Parameter has no `trainable`: that flag belongs to layers and models "
+                             "(layer.trainable = False); for one weight use p.requires_grad = False")
+
+    @trainable.setter
+    def trainable(self, value) -> None:
+        raise AttributeError(f"trainable = {value!r} set on a Parameter (shape {self.shape}): `trainable` belongs to "
+                             f"layers and models (layer.trainable = False, model.trainable = False); for one weight "
+                             f"use p.requires_grad = False")
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
@@ -71,6 +88,7 @@ class Module:
         object.__setattr__(self, "_parameters", {})
         object.__setattr__(self, "_modules", {})
         object.__setattr__(self, "training", True)
+        object.__setattr__(self, "_trainable", True)
         object.__setattr__(self, "name", name or unique_name(snake_case(type(self).__name__)))
 
     def __setattr__(self, key: str, value) -> None:
@@ -120,7 +138,69 @@ class Module:
             p.grad = None
 
     def count_params(self) -> int:
+        """Every weight, trainable or not (Keras's count; BatchNormalization's moving statistics included)."""
         return int(sum(p.size for p in self.parameters()))
+
+    # ---- trainable: what compile hands the optimizer ----------------------------------------------
+    @property
+    def trainable(self) -> bool:
+        """Whether this layer's (model's) weights are trained: `D.trainable = False` freezes D.
+
+        Setting it sets every sub-layer too, as Keras does. Keras 2's rule: the flag is read when a
+        model is compiled, so the GAN recipe works (compile D; D.trainable = False; compile
+        gan = Sequential([G, D]): D's own steps still train D, gan's steps leave it fixed); Keras 3
+        reads it at every step instead, so there the same code stops training D altogether.
+        Changing it on a model already compiled warns that the change waits for the next compile.
+
+        >>> from nn import Dense; layer = Dense(3, input_dim=2); layer.trainable = False
+        >>> len(layer.trainable_weights), len(layer.non_trainable_weights)
+        (0, 2)
+        """
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        if not isinstance(value, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__} '{self.name}': trainable must be True or False, got {value!r}")
+        value = bool(value)
+        if value != self._trainable and getattr(self, "optimizer", None) is not None:
+            state = "trainable" if self._trainable else "frozen"
+            warnings.warn(f"{type(self).__name__} '{self.name}'.trainable = {value} on a model already compiled: its "
+                          f"own train_on_batch/fit keep its weights {state} until you compile it again (Keras 2's "
+                          f"rule); models compiled from now on, such as gan = Sequential([generator, "
+                          f"{self.name}]), see the new flag", UserWarning, stacklevel=2)
+        for m in self.modules():
+            object.__setattr__(m, "_trainable", value)
+
+    @property
+    def trainable_weights(self) -> list[Parameter]:
+        """The weights a step trains: learned ones, in layers whose `trainable` is True."""
+        return _unique(self._trainable_all())
+
+    def _trainable_all(self) -> Iterator[Parameter]:
+        if not self._trainable:
+            return
+        yield from (p for p in self._parameters.values() if p.learned)
+        for m in self._modules.values():
+            yield from m._trainable_all()
+
+    @property
+    def non_trainable_weights(self) -> list[Parameter]:
+        """The other weights: those of frozen layers, and moving statistics (BatchNormalization's)."""
+        trained = {id(p) for p in self.trainable_weights}
+        return [p for p in self.parameters() if id(p) not in trained]
+
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
+        """PyTorch's freezing: set requires_grad on every learned parameter; returns self.
+        Backward then computes no gradient for them, so no optimizer step changes them.
+
+        >>> from nn import Dense; d = Dense(1, input_dim=2).requires_grad_(False); d.kernel.requires_grad
+        False
+        """
+        for p in self.parameters():
+            if p.learned:
+                p.requires_grad = bool(requires_grad)
+        return self
 
     # ---- modes --------------------------------------------------------------------------------
     def train(self, mode: bool = True) -> Module:
@@ -223,11 +303,22 @@ class Layer(Module):
         for p, w in zip(params, weights):      # checked first: a mismatch leaves every weight as it was
             p.data[...] = w
 
-    def __call__(self, x, *args, **kwargs):
+    def __call__(self, x, *args, training: bool | None = None, **kwargs):
+        """Build at the first call, then forward(x). `training=True/False` runs this one call in
+        training or inference mode (Keras's argument: Dropout, BatchNormalization), then restores
+        each sub-layer's own mode."""
         x = as_input(x)
         if not self.built:
             self.build((None,) + x.shape[1:])
-        return super().__call__(x, *args, **kwargs)
+        if training is None:
+            return super().__call__(x, *args, **kwargs)
+        modes = [(m, m.training) for m in self.modules()]
+        self.train(bool(training))
+        try:
+            return super().__call__(x, *args, **kwargs)
+        finally:
+            for m, mode in modes:
+                object.__setattr__(m, "training", mode)
 
 
 # every Layer class by its name: how a saved model's {"class_name", "config"} entries are rebuilt
@@ -240,6 +331,11 @@ def layer_from_config(entry: dict) -> Layer:
     if cls is None:
         raise ValueError(f"unknown layer class {entry['class_name']!r}; known: {', '.join(LAYER_CLASSES)}")
     return cls.from_config(dict(entry["config"]))
+
+
+def _unique(params) -> list[Parameter]:
+    seen: set[int] = set()
+    return [p for p in params if not (id(p) in seen or seen.add(id(p)))]
 
 
 def as_input(x) -> Tensor:

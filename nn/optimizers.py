@@ -13,7 +13,9 @@ Both habits work: PyTorch's `Adam(model.parameters(), lr=1e-3)` and Keras's
 `Adam(learning_rate=1e-3)` (or `SGD(0.01)`, the learning rate first), the parameters then coming
 from `compile`. The classes' defaults are PyTorch's, except SGD's lr = 0.01 (Keras's). The strings
 for `compile` ('sgd', 'adam', 'rmsprop', 'adagrad', 'adadelta') give Keras's defaults, since
-`compile(optimizer='rmsprop')` is a Keras habit: see `KERAS_DEFAULTS`.
+`compile(optimizer='rmsprop')` is a Keras habit: see `KERAS_DEFAULTS`. Every one takes Keras's
+`clipnorm`, `clipvalue` or `global_clipnorm` (see `Optimizer._clipped`); PyTorch's habit, clipping
+between backward and step, is `nn.utils.clip_grad_norm_` / `clip_grad_value_`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,16 @@ import numpy as np
 class Optimizer:
     """Base class: holds the parameters, a learning rate `lr`, and per-parameter state."""
 
-    def __init__(self, params: Iterable | float | None, lr: float, learning_rate: float | None = None):
+    def __init__(self, params: Iterable | float | None, lr: float, learning_rate: float | None = None,
+                 clipnorm: float | None = None, clipvalue: float | None = None, global_clipnorm: float | None = None):
+        clips = {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
+        given = {k: v for k, v in clips.items() if v is not None}
+        if len(given) > 1:
+            raise ValueError(f"{type(self).__name__}: give one of clipnorm, clipvalue, global_clipnorm, got {given}")
+        for k, v in given.items():
+            if not isinstance(v, numbers.Real) or v <= 0:
+                raise ValueError(f"{type(self).__name__}: {k} must be a number > 0, got {v!r}")
+        self.clipnorm, self.clipvalue, self.global_clipnorm = clipnorm, clipvalue, global_clipnorm
         if isinstance(params, numbers.Real):          # Keras's habit: SGD(0.01), the learning rate first
             params, lr = None, params
         if learning_rate is not None:                 # Keras's name for lr
@@ -50,17 +61,34 @@ class Optimizer:
             p.grad = None
 
     def step(self) -> None:
-        """Update every parameter that has a gradient."""
+        """Update every parameter that has a gradient (clipped first, if clipping was asked for)."""
         self.iterations += 1
-        for p in self.params:
-            if p.grad is not None:
-                self._update(p.data, p.grad, self.state.setdefault(id(p), {}))
+        params = [p for p in self.params if p.grad is not None]
+        for p, g in zip(params, self._clipped([p.grad for p in params])):
+            self._update(p.data, g, self.state.setdefault(id(p), {}))
+
+    def _clipped(self, grads: list[np.ndarray]) -> list[np.ndarray]:
+        """Keras's clipping, on copies (each .grad stays as backward left it):
+        clipnorm         each gradient scaled to norm ≤ clipnorm, on its own
+        global_clipnorm  all scaled by one factor, so their joint norm √(Σ‖g‖²) ≤ global_clipnorm
+        clipvalue        each entry clipped into [-clipvalue, clipvalue]
+        Clipping keeps one bad batch (a GAN's, a recurrent net's exploding gradient) from
+        throwing the weights far away."""
+        if self.clipnorm is not None:
+            return [g * (self.clipnorm / max(float(np.sqrt(np.sum(g * g))), self.clipnorm)) for g in grads]
+        if self.global_clipnorm is not None:
+            total = float(np.sqrt(sum(float(np.sum(g * g)) for g in grads)))
+            return [g * (self.global_clipnorm / max(total, self.global_clipnorm)) for g in grads]
+        if self.clipvalue is not None:
+            return [np.clip(g, -self.clipvalue, self.clipvalue) for g in grads]
+        return grads
 
     def _update(self, w: np.ndarray, g: np.ndarray, state: dict) -> None:
         raise NotImplementedError
 
     def get_config(self) -> dict:
-        return {"name": type(self).__name__, "lr": self.lr}
+        clips = {k: getattr(self, k) for k in ("clipnorm", "clipvalue", "global_clipnorm") if getattr(self, k) is not None}
+        return {"name": type(self).__name__, "lr": self.lr, **clips}
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v}" for k, v in self.get_config().items() if k != "name")
@@ -80,8 +108,9 @@ class SGD(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.01, momentum: float = 0.0, nesterov: bool = False,
-                 weight_decay: float = 0.0, learning_rate: float | None = None):
-        super().__init__(params, lr, learning_rate)
+                 weight_decay: float = 0.0, learning_rate: float | None = None,
+                 **clipping):
+        super().__init__(params, lr, learning_rate, **clipping)
         if nesterov and momentum <= 0:
             raise ValueError("SGD: nesterov=True needs momentum > 0")
         self.momentum, self.nesterov, self.weight_decay = float(momentum), nesterov, float(weight_decay)
@@ -111,8 +140,9 @@ class Adam(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.001, betas: tuple = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, learning_rate: float | None = None):
-        super().__init__(params, lr, learning_rate)
+                 weight_decay: float = 0.0, learning_rate: float | None = None,
+                 **clipping):
+        super().__init__(params, lr, learning_rate, **clipping)
         self.betas, self.eps, self.weight_decay = (float(betas[0]), float(betas[1])), float(eps), float(weight_decay)
 
     def _update(self, w, g, state):
@@ -148,8 +178,9 @@ class RMSprop(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.01, alpha: float = 0.99, eps: float = 1e-8,
-                 momentum: float = 0.0, weight_decay: float = 0.0, learning_rate: float | None = None):
-        super().__init__(params, lr, learning_rate)
+                 momentum: float = 0.0, weight_decay: float = 0.0, learning_rate: float | None = None,
+                 **clipping):
+        super().__init__(params, lr, learning_rate, **clipping)
         self.alpha, self.eps, self.momentum, self.weight_decay = float(alpha), float(eps), float(momentum), float(weight_decay)
 
     def _update(self, w, g, state):
@@ -180,8 +211,9 @@ class Adagrad(Optimizer):
     """
 
     def __init__(self, params=None, lr: float = 0.01, lr_decay: float = 0.0, eps: float = 1e-10,
-                 initial_accumulator_value: float = 0.0, weight_decay: float = 0.0, learning_rate: float | None = None):
-        super().__init__(params, lr, learning_rate)
+                 initial_accumulator_value: float = 0.0, weight_decay: float = 0.0, learning_rate: float | None = None,
+                 **clipping):
+        super().__init__(params, lr, learning_rate, **clipping)
         self.lr_decay, self.eps = float(lr_decay), float(eps)
         self.initial_accumulator_value, self.weight_decay = float(initial_accumulator_value), float(weight_decay)
 
@@ -207,8 +239,9 @@ class Adadelta(Optimizer):
     Adadelta(lr=1.0, rho=0.9, eps=1e-06, weight_decay=0.0)
     """
 
-    def __init__(self, params=None, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0, learning_rate: float | None = None):
-        super().__init__(params, lr, learning_rate)
+    def __init__(self, params=None, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-6, weight_decay: float = 0.0, learning_rate: float | None = None,
+                 **clipping):
+        super().__init__(params, lr, learning_rate, **clipping)
         self.rho, self.eps, self.weight_decay = float(rho), float(eps), float(weight_decay)
 
     def _update(self, w, g, state):

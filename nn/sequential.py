@@ -82,9 +82,14 @@ class Sequential(Trainer, Layer):
     def build(self, input_shape: tuple) -> None:
         """Build every layer in turn, each from the previous one's output shape."""
         shape = tuple(input_shape)
-        for layer in self.layers:
+        for i, layer in enumerate(self.layers):
             if not layer.built:
                 layer.build(shape)
+            elif not _fits(layer.input_shape, shape):     # e.g. gan = Sequential([G, D]) with D built for other data
+                before = f"layer '{self.layers[i - 1].name}' gives" if i else "the input has"
+                raise ValueError(f"Sequential '{self.name}': {type(layer).__name__} '{layer.name}' was built for inputs "
+                                 f"of shape {layer.input_shape}, but {before} shape {shape}; make them agree (for a "
+                                 f"GAN: the generator's output size must be the discriminator's input size)")
             shape = layer.compute_output_shape(shape)
         super().build(input_shape)
 
@@ -137,7 +142,9 @@ class Sequential(Trainer, Layer):
 
     # ---- printing ---------------------------------------------------------------------------------
     def summary(self, print_fn: Callable[[str], None] = print) -> None:
-        """Keras's table: each layer's name (type), output shape and parameter count, then the totals."""
+        """Keras's table: each layer's name (type), output shape and parameter count, then the totals.
+        Non-trainable: frozen layers' weights (`layer.trainable = False`) and BatchNormalization's
+        moving statistics."""
         if not self.built:
             raise ValueError(f"Model '{self.name}' has not yet been built: give the first layer input_dim "
                              f"(e.g. Dense(64, input_dim=784)), or call fit()/predict() on data first")
@@ -154,7 +161,9 @@ class Sequential(Trainer, Layer):
             rows.append(_row(names[i], shapes[i], str(layer.count_params()), widths))
             rows.append("=" * width if i == len(self.layers) - 1 else "")
         total = self.count_params()
-        rows += [f"Total params: {total:,}", f"Trainable params: {total:,}", "Non-trainable params: 0", line]
+        trainable = int(sum(p.size for p in self.trainable_weights))   # the flags as they are now (see `trainable`)
+        rows += [f"Total params: {total:,}", f"Trainable params: {trainable:,}",
+                 f"Non-trainable params: {total - trainable:,}", line]
         print_fn("\n".join(rows))
 
     def count_params(self) -> int:
@@ -164,6 +173,12 @@ class Sequential(Trainer, Layer):
 
     def extra_repr(self) -> str:
         return f"name={self.name!r}"
+
+
+def _fits(built_for: tuple, given: tuple) -> bool:
+    """Whether inputs of shape `given` fit a layer built for `built_for` (None: any size)."""
+    return len(built_for) == len(given) and all(a is None or b is None or a == b
+                                                for a, b in zip(built_for[1:], given[1:]))
 
 
 def _row(a: str, b: str, c: str, widths: tuple = (28, 26)) -> str:

@@ -51,6 +51,7 @@ class Trainer:
     metric_names: SequenceType[str] = ()
     stop_training = False
     history: History | None = None
+    _compiled_weights: list | None = None     # the trainable weights compile read (Keras 2's rule)
 
     def compile(self, optimizer="rmsprop", loss=None, metrics: SequenceType[str] | None = None) -> None:
         """Choose the optimizer, loss and metrics ('acc'/'accuracy', 'mse', 'mae') by object or string."""
@@ -59,8 +60,16 @@ class Trainer:
         for name in metrics or []:
             get_metric(name)                           # an unknown name raises here, not mid-epoch
         self.metric_names = list(metrics or [])
-        if self.built:
-            self.optimizer.add_params(self.parameters())
+        self._compiled_weights = None
+        self._take_trainable_weights()
+
+    def _take_trainable_weights(self) -> None:
+        """Hand the optimizer the weights that are trainable *now*: Keras 2's rule, the `trainable`
+        flags read when the model is compiled (see `Module.trainable`). A model built after compile
+        (its first layer without input_dim) reads them at its first fit or train_on_batch."""
+        if getattr(self, "_compiled_weights", None) is None and self.built:
+            self._compiled_weights = self.trainable_weights
+            self.optimizer.add_params(self._compiled_weights)
 
     def fit(self, X, Y, epochs: int = 1, batch_size: int | None = 32, validation_data=None,
             validation_split: float = 0.0, shuffle: bool = True, callbacks: SequenceType[Callback] | None = None,
@@ -129,6 +138,47 @@ class Trainer:
             self.optimizer.step()
         return value, out
 
+    # ---- one batch at a time: the GAN recipe's loop ----------------------------------------------------
+    def train_on_batch(self, x, y, return_dict: bool = False):
+        """One `train_step` on this batch (Keras's): the loss, or [loss, metric, ...] with metrics.
+
+        A GAN trains two models a batch at a time, in turn:
+
+        >>> import numpy as np, nn
+        >>> G = nn.Sequential([nn.Dense(2, input_dim=1)]); D = nn.Sequential([nn.Dense(1, activation="sigmoid", input_dim=2)])
+        >>> D.compile("adam", "binary_crossentropy"); D.trainable = False      # warns: D's own steps still train D
+        >>> gan = nn.Sequential([G, D]); gan.compile("adam", "binary_crossentropy")
+        >>> loss = gan.train_on_batch(np.ones((4, 1)), np.ones((4, 1)))       # G learns, D stays as it is
+        """
+        self._require_compiled("train_on_batch", y)
+        x, y = self._check_data(x, y, "train_on_batch")
+        self._take_trainable_weights()
+        self.train()
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            value, out = self.train_step(x, y)
+        if not math.isfinite(value):
+            warnings.warn(f"train_on_batch: the loss is {value}, so this step was skipped and the weights are as "
+                          f"they were; lower the learning rate", RuntimeWarning, stacklevel=2)
+        means = _Means(self)
+        means.add(out, y, value)
+        return self._batch_result(means.result(), return_dict)
+
+    def test_on_batch(self, x, y, return_dict: bool = False):
+        """The loss (and metrics) on this batch in inference mode, no step (Keras's)."""
+        self._require_compiled("test_on_batch", y)
+        x, y = self._check_data(x, y, "test_on_batch")
+        return self._batch_result(self._means_over(x, y, len(x)), return_dict)
+
+    def predict_on_batch(self, x) -> np.ndarray:
+        """The outputs for this one batch, in inference mode (Keras's; predict cuts big inputs into batches)."""
+        x = self._check_inputs(x, "predict_on_batch")
+        return self.predict(x, batch_size=len(x))
+
+    def _batch_result(self, logs: dict, return_dict: bool):
+        if return_dict:
+            return logs
+        return list(logs.values()) if self.metric_names else logs["loss"]
+
     def _fit_epoch(self, batches: _Batches, progress: _Progress, interrupt: _StopOnInterrupt,
                    history: History) -> dict[str, float]:
         """One pass over the batches: a train_step each; the epoch's mean loss and metrics."""
@@ -157,7 +207,7 @@ class Trainer:
         """fit's arguments checked: (X, Y, validation_data or None, batch_size), the validation part cut off."""
         self._require_compiled("fit", Y)
         X, Y = self._check_data(X, Y, "fit")
-        self.optimizer.add_params(self.parameters())   # idempotent: covers a model built after compile
+        self._take_trainable_weights()                  # a model built after compile: its weights now
         if validation_data is not None and validation_split:
             raise ValueError("fit: give validation_data or validation_split, not both")
         if not 0 <= validation_split < 1:

@@ -1,4 +1,4 @@
-"""Small helpers with Keras's names: one-hot encoding of class labels.
+"""Small helpers: one-hot encoding of class labels (Keras's name); gradient clipping (PyTorch's names).
 
     >>> from nn.utils import to_categorical
     >>> to_categorical([0, 2, 1], 3)
@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["to_categorical"]
+__all__ = ["to_categorical", "clip_grad_norm_", "clip_grad_value_"]
 
 
 def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
@@ -62,6 +62,47 @@ def to_categorical(y: Any, num_classes: int | None = None) -> np.ndarray:
     categorical = np.zeros((flat.size, num_classes), dtype=np.float32)
     categorical[np.arange(flat.size), flat] = 1.0
     return categorical.reshape(shape + (num_classes,))
+
+
+def clip_grad_norm_(parameters, max_norm: float, norm_type: float = 2.0) -> float:
+    """Scale every gradient, in place, by one factor so their joint norm is at most max_norm;
+    returns the joint norm before clipping (torch.nn.utils.clip_grad_norm_). Between backward and step:
+
+    >>> from nn.module import Parameter
+    >>> w = Parameter(np.zeros(2, dtype=np.float32)); w.grad = np.array([3.0, 4.0], dtype=np.float32)
+    >>> clip_grad_norm_([w], max_norm=1.0), w.grad.round(4)
+    (5.0, array([0.6, 0.8], dtype=float32))
+
+    The factor is max_norm / (norm + 1e-6), as PyTorch's, applied only when it is below 1.
+    norm_type: 2 (Euclidean), any p ≥ 1, or float('inf') (the largest |entry|).
+    """
+    params = [parameters] if hasattr(parameters, "grad") else list(parameters)
+    grads = [p.grad for p in params if p.grad is not None]
+    if not grads:
+        return 0.0
+    if norm_type == float("inf"):
+        total = max(float(np.max(np.abs(g))) for g in grads)
+    else:
+        total = float(sum(float(np.sum(np.abs(g) ** norm_type)) for g in grads) ** (1.0 / norm_type))
+    factor = max_norm / (total + 1e-6)
+    if factor < 1:
+        for g in grads:
+            g *= g.dtype.type(factor)          # in place, as torch: the optimizer then reads the clipped .grad
+    return total
+
+
+def clip_grad_value_(parameters, clip_value: float) -> None:
+    """Clip every gradient entry into [-clip_value, clip_value], in place (torch.nn.utils.clip_grad_value_).
+
+    >>> from nn.module import Parameter
+    >>> w = Parameter(np.zeros(2, dtype=np.float32)); w.grad = np.array([-3.0, 0.5], dtype=np.float32)
+    >>> clip_grad_value_([w], 1.0); w.grad
+    array([-1. ,  0.5], dtype=float32)
+    """
+    params = [parameters] if hasattr(parameters, "grad") else list(parameters)
+    for p in params:
+        if p.grad is not None:
+            np.clip(p.grad, -clip_value, clip_value, out=p.grad)
 
 
 def pyplot():

@@ -117,6 +117,7 @@ class Node:
 
     __slots__ = ("data", "grad", "requires_grad", "label", "op", "inputs", "attrs", "group", "tangent", "serial")
     xp = None             # the namespace the rules compute with for this kind of node (xp.py)
+    xp_recorded = None    # the rules as recorded ops, for create_graph (Tensor's only)
     jupyter_view = None   # how Jupyter shows a node: draw.py sets it to the graph's picture when
                           # imported (the package imports it), so the core never imports drawing
 
@@ -364,3 +365,79 @@ def _check_finite(what: str, op, result, inputs) -> None:
 def _describe(data) -> str:
     shape = np.shape(data)
     return f"shape {shape}" if shape else f"value {data!r}"
+
+
+# ---- torch.autograd.grad: gradients returned, not stored ---------------------------------------
+
+def grad(outputs, inputs, grad_outputs=None, create_graph: bool = False, allow_unused: bool = False) -> tuple:
+    """∂(Σ grad_outputs · outputs)/∂input for each input, returned as a tuple (torch.autograd.grad).
+
+    Unlike `backward()`, nothing is stored in any `.grad`. With `create_graph=True` the gradients
+    are recorded Tensors, so a loss may contain a gradient and be differentiated again: WGAN-GP's
+    penalty (‖∂D/∂x̂‖ - 1)², then backward through it to D's weights.
+
+    >>> from tinygrad_edu import Tensor
+    >>> x = Tensor([1.0, 2.0], requires_grad=True)
+    >>> (g,) = grad((x ** 3).sum(), x, create_graph=True); g.data            # 3x²
+    array([ 3., 12.])
+    >>> grad(g.sum(), x)[0].data                                             # 6x
+    array([ 6., 12.])
+
+    outputs, inputs: a node or a sequence of them. grad_outputs: ∂L/∂output for each output
+    (needed unless every output holds one number). An input the outputs do not depend on is an
+    error, or None with `allow_unused=True`. Inputs may be intermediate nodes: the gradient stops
+    there, as torch's does.
+    """
+    several = isinstance(outputs, (list, tuple))     # then grad_outputs is one seed per output, too
+    outputs = list(outputs) if several else [outputs]
+    inputs = list(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
+    seeds = list(grad_outputs) if several and grad_outputs is not None else [grad_outputs] * len(outputs)
+    if len(seeds) != len(outputs):
+        raise ValueError(f"grad: {len(outputs)} outputs but {len(seeds)} grad_outputs; give one per output")
+    for i, x in enumerate(inputs):
+        if not getattr(x, "requires_grad", False):
+            raise RuntimeError(f"grad: input {i} does not require a gradient; make it with requires_grad=True")
+    kind = outputs[0].kind
+    xp = kind.xp_recorded if create_graph else kind.xp
+    if xp is None:
+        raise RuntimeError(f"grad: create_graph=True needs Tensors; a {kind.__name__} has no recorded gradients")
+    root, seed = outputs[0], _seed(outputs[0], seeds[0], 0)
+    if len(outputs) > 1:                   # several outputs: one root Σ seed · output, whose own seed is 1
+        with _mode("grad_enabled", _Modes.grad_enabled or create_graph):
+            root = sum(((out * _seed(out, s, i)).sum() for i, (out, s) in enumerate(zip(outputs, seeds))),
+                       start=0 * outputs[0].sum())
+        seed = root.kind.as_data(np.ones(np.shape(root.data), dtype=root.data.dtype))
+    if create_graph and not isinstance(seed, Node):
+        seed = root._constant(seed)
+    kept = [x.grad for x in inputs]
+    for x in inputs:
+        x.grad = None                      # an input the walk never reaches keeps None: unused
+    try:
+        with _mode("grad_enabled", _Modes.grad_enabled or create_graph):
+            found = gradients(root, inputs, seed, xp)
+    finally:
+        for x, g in zip(inputs, kept):
+            x.grad = g
+    result = []
+    for i, (x, g) in enumerate(zip(inputs, found)):
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} ({_describe(x.data)}) was not used to compute the outputs; "
+                               f"pass allow_unused=True to get None for it")
+        result.append(g if g is None or isinstance(g, Node) else new_node(kind, kind.as_data(g)))
+    return tuple(result)
+
+
+def _seed(out: Node, seed, i: int):
+    """∂L/∂out for output i: given, or 1 for an output holding one number."""
+    if seed is None:
+        if np.size(out.data) != 1:
+            raise RuntimeError(f"grad: output {i} has shape {np.shape(out.data)}; give grad_outputs (∂L/∂output, "
+                               f"of that shape) unless the output holds one number")
+        return out.kind.as_data(np.ones(np.shape(out.data), dtype=getattr(out.data, "dtype", float)))
+    if isinstance(seed, Node):
+        return seed
+    seed = out.kind.as_data(np.asarray(seed, dtype=getattr(out.data, "dtype", float)))
+    if np.shape(seed) != np.shape(out.data):
+        raise ValueError(f"grad: grad_outputs[{i}] has shape {np.shape(seed)} but output {i} has shape "
+                         f"{np.shape(out.data)}; they must be equal")
+    return seed

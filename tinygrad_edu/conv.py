@@ -119,3 +119,51 @@ def _windows(x: Tensor, size: tuple, strides: tuple, name: str, what: str) -> Te
                          f"{x.shape[1]}×{x.shape[2]} (shape {x.shape}) under padding 'valid'; use a smaller "
                          f"{what} or padding='same'")
     return apply(ops.windows, x, size=size, strides=strides)
+
+
+# ---- the transposed convolution: conv2d's reverse rule, run forward --------------------------------
+
+def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding: str = "valid") -> Tensor:
+    """The transpose of conv2d(·, kernel, strides, padding), as Keras's Conv2DTranspose: each input
+    pixel spreads a kh × kw patch, kernel-weighted, into the (bigger) output, overlaps adding up.
+
+    x: (N, H, W, C); kernel: (kh, kw, F, C), Keras's layout (output channels F before input
+    channels C: it is the kernel of the convolution this op transposes, which maps F channels to
+    C). Returns (N, OH, OW, F), OH = H·sh + max(kh - sh, 0) for 'valid', H·sh for 'same'.
+
+    >>> x = Tensor(np.ones((1, 2, 2, 1))); k = Tensor(np.ones((3, 3, 1, 1)))
+    >>> conv2d_transpose(x, k, strides=2).shape, conv2d_transpose(x, k, strides=2, padding="same").shape
+    ((1, 5, 5, 1), (1, 4, 4, 1))
+
+    No rule of its own: conv2d is windows then a matrix product, so its reverse rule for x is a
+    matrix product with the kernel's transpose, then window_sum (windows' transpose); that is this
+    op's forward pass, made of the same primitives. Reverse mode, forward mode and second
+    derivatives come from their rules, and conv2d(conv2d_transpose(...)) pairs them exactly:
+    ⟨conv2d(z, k), y⟩ = ⟨z, conv2d_transpose(y, k)⟩.
+    """
+    x, kernel = _tensor(x), _tensor(kernel)
+    if kernel.ndim != 4:
+        raise ValueError(f"conv2d_transpose: the kernel must have 4 axes (kh, kw, filters, in_channels), "
+                         f"got shape {kernel.shape}")
+    kh, kw, filters, c_in = kernel.shape
+    _check_image("conv2d_transpose", x, c_in)
+    sh, sw = strides = _pair("conv2d_transpose", "strides", strides)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"conv2d_transpose: padding must be 'valid' or 'same', got {padding!r}")
+    n, h, w, _ = x.shape
+    oh, ow = conv_transpose_size(h, kh, sh, padding), conv_transpose_size(w, kw, sw, padding)
+    # the image the forward convolution would read: the output, plus 'same''s padding around it
+    pad_h, pad_w = (max(kh - sh, 0), max(kw - sw, 0)) if padding == "same" else (0, 0)
+    cols = x.reshape(n * h * w, c_in) @ kernel.reshape(kh * kw * filters, c_in).T   # every pixel's patch
+    patches = cols.reshape(n, h, w, kh, kw, filters)
+    image = apply(ops.window_sum, patches, shape=(n, oh + pad_h, ow + pad_w, filters), size=(kh, kw), strides=strides)
+    if pad_h or pad_w:                          # drop the padding, as pad's transpose does (top/left get the smaller half)
+        top, left = pad_h // 2, pad_w // 2
+        image = image[:, top:top + oh, left:left + ow, :]
+    return image if bias is None else image + bias
+
+
+def conv_transpose_size(n: int, k: int, s: int, padding: str) -> int:
+    """Keras's output length of a transposed convolution along one axis: n·s for 'same',
+    n·s + max(k - s, 0) for 'valid' (the convolution back from it gives n again)."""
+    return n * s if padding == "same" else n * s + max(k - s, 0)

@@ -34,6 +34,7 @@ class Tensor(Node, ElementwiseMath):
 
     __slots__ = ()
     xp = arrays              # the functions the rules in ops.py compute with (NumPy's)
+    xp_recorded = recorded   # the same as recorded Tensor ops, for gradients that are graphs (create_graph)
     no_grad_yet = None       # `grad` before any backward and after zero_grad()
     holds, as_data = np.ndarray, staticmethod(np.asarray)   # what a Tensor holds, and how to make it
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy

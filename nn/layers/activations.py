@@ -107,15 +107,24 @@ class Gaussian(_Fixed):
 
 
 class LeakyReLU(Activation):
-    """x for x > 0 else negative_slope·x.
+    """x for x > 0 else negative_slope·x; Keras 3's default slope 0.3 (PyTorch's nn.LeakyReLU: 0.01).
 
     >>> LeakyReLU(0.1)(Tensor([-1.0])).data
     array([-0.1], dtype=float32)
+    >>> LeakyReLU(alpha=0.2).negative_slope       # Keras 2's name, as GAN tutorials write it
+    0.2
     """
 
-    def __init__(self, negative_slope: float = 0.01, name: str | None = None):
+    def __init__(self, negative_slope: float = 0.3, name: str | None = None, alpha: float | None = None):
         super().__init__("leaky_relu", name)
-        self.negative_slope = negative_slope
+        if alpha is not None:
+            if negative_slope != 0.3:
+                raise TypeError(f"LeakyReLU '{self.name}': give the slope once, negative_slope={negative_slope!r} "
+                                f"or alpha={alpha!r} (Keras 2's name for it), not both")
+            negative_slope = alpha
+        if not isinstance(negative_slope, (int, float)) or isinstance(negative_slope, bool) or negative_slope < 0:
+            raise ValueError(f"LeakyReLU '{self.name}': negative_slope must be a number ≥ 0, got {negative_slope!r}")
+        self.negative_slope = float(negative_slope)
 
     def forward(self, x: Tensor) -> Tensor:
         return leaky_relu(x, self.negative_slope)

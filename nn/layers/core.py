@@ -1,4 +1,4 @@
-"""Layers: `Dense` (Keras), `Linear` (PyTorch), `Flatten` and `Dropout`.
+"""Layers: `Dense` (Keras), `Linear` (PyTorch), `Flatten`, `Reshape` and `Dropout`.
 
 >>> import numpy as np; from nn.layers import Dense
 >>> Dense(3, activation="relu")(np.ones((2, 4), dtype=np.float32)).shape   # input width found at the first call
@@ -172,6 +172,48 @@ class Flatten(Layer):
 
     def forward(self, x: Tensor) -> Tensor:
         return x if x.ndim == 2 else x.flatten(1)   # already flat: no reshape node at all
+
+
+class Reshape(Layer):
+    """Give each sample a new shape, the batch axis kept: Reshape((7, 7, 128)) turns (N, 6272) into (N, 7, 7, 128).
+
+    >>> Reshape((7, 7, 2))(np.zeros((3, 98), dtype=np.float32)).shape
+    (3, 7, 7, 2)
+
+    One entry may be -1, worked out from the rest (as NumPy's reshape). A GAN's generator uses it
+    to turn its Dense output into a small image that Conv2DTranspose layers then enlarge.
+    """
+
+    def __init__(self, target_shape: tuple, name: str | None = None, input_shape: tuple | None = None):
+        super().__init__(name)
+        target = tuple(target_shape) if isinstance(target_shape, (tuple, list)) else (target_shape,)
+        if not all(isinstance(d, (int, np.integer)) and (d > 0 or d == -1) for d in target) or target.count(-1) > 1:
+            raise ValueError(f"Reshape '{self.name}': target_shape must be positive integers (at most one -1), "
+                             f"without the batch axis, e.g. Reshape((7, 7, 128)); got {target_shape!r}")
+        self.target_shape = tuple(int(d) for d in target)
+        if input_shape is not None:
+            self.build((None,) + tuple(input_shape))
+
+    def compute_output_shape(self, input_shape: tuple) -> tuple:
+        size = int(np.prod(input_shape[1:])) if all(d is not None for d in input_shape[1:]) else None
+        known = int(np.prod([d for d in self.target_shape if d != -1]))
+        if size is None:
+            return (input_shape[0],) + self.target_shape
+        if (-1 in self.target_shape and size % known) or (-1 not in self.target_shape and size != known):
+            raise ValueError(f"Reshape '{self.name}': a sample of shape {tuple(input_shape[1:])} has {size} values, "
+                             f"which do not fit target_shape {self.target_shape} ({known} values); the target's "
+                             f"sizes must multiply to {size}")
+        return (input_shape[0],) + tuple(size // known if d == -1 else d for d in self.target_shape)
+
+    def forward(self, x: Tensor) -> Tensor:
+        shape = self.compute_output_shape((None,) + x.shape[1:])
+        return x.reshape((x.shape[0],) + shape[1:])
+
+    def get_config(self) -> dict:
+        return {"target_shape": list(self.target_shape), "name": self.name}
+
+    def extra_repr(self) -> str:
+        return f"{self.target_shape}"
 
 
 class Dropout(Layer):

@@ -188,6 +188,8 @@ def apply(op, *inputs: Node, **attrs) -> Node:
         if attrs:
             out.attrs = attrs
     if carries_tangent:
+        if op.jvp is None:
+            raise NotImplementedError(op.no_rule("forward mode (jvp)"))
         out.tangent = xp.fit_tangent(op.jvp(xp, [x.tangent for x in inputs], data,
                                             *[x.data for x in inputs], **attrs), data)
         if _Modes.watching:
@@ -241,7 +243,7 @@ def backward_step(nodes, xp) -> None:
     (`draw_backward_steps`) or the lecture's `node._backward()` calls it with one node.
 
     An elementwise op gives ∂node/∂input itself (`op.partials`), so the product is written here;
-    any other op's rule (`op.vjp`) returns the product directly. The loop over nodes is inside (no
+    any other op's rule (`op.reverse_rule(i)`) returns the product directly. The loop over nodes is inside (no
     call per node), the data are unpacked by hand for one and two inputs, and an empty **attrs is
     not passed: all of this runs for every node, a million times in a long chain.
     """
@@ -270,7 +272,7 @@ def backward_step(nodes, xp) -> None:
                 gx = (None if partial is None else g if partial is one
                       else g * (partial(xp, out, *ins, **attrs) if attrs else partial(xp, out, *ins)))
             else:
-                rule = op.vjp[i]
+                rule = op.reverse_rule(i)
                 gx = None if rule is None else rule(xp, g, out, *ins, **attrs) if attrs else rule(xp, g, out, *ins)
             if gx is None:
                 continue

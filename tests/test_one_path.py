@@ -23,7 +23,7 @@ def test_the_same_constructor_order_and_grad_meaning():
     v, t = Value(1.0, False, "v"), Tensor([1.0], False, "t")
     assert (v.requires_grad, v.label, t.requires_grad, t.label) == (False, "v", False, "t")
     v, t = Value(3.0), Tensor(3.0, requires_grad=True)
-    assert v.grad == Value.no_grad_yet == 0.0 and t.grad is Tensor.no_grad_yet is None   # before backward
+    assert v.grad == Value.initial_grad == 0.0 and t.grad is Tensor.initial_grad is None   # before backward
     (v * v).backward(), (t * t).backward()
     v.zero_grad(), t.zero_grad()
     assert v.grad == 0.0 and t.grad is None                                          # after zero_grad

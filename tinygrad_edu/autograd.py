@@ -130,7 +130,7 @@ class Node:
         return new_node(self.kind, self.as_data(data))
 
     def zero_grad(self) -> None:
-        self.grad = self.no_grad_yet
+        self.grad = self.initial_grad
 
     # micrograd's names, for the lecture's habits
     @property
@@ -204,7 +204,7 @@ def new_node(kind: type, data) -> Node:
     One field per statement (no tuple built and unpacked): this runs for every op."""
     node = object.__new__(kind)
     node.data = data
-    node.grad = kind.no_grad_yet
+    node.grad = kind.initial_grad
     node.requires_grad = False
     node.label = ""
     node.op = None

@@ -34,7 +34,7 @@ class Tensor(Node, ElementwiseMath):
 
     __slots__ = ()
     xp = arrays              # the functions the rules in ops.py compute with (NumPy's)
-    no_grad_yet = None       # `grad` before any backward and after zero_grad()
+    initial_grad = None      # `grad` before any backward and after zero_grad()
     holds, as_data = np.ndarray, staticmethod(np.asarray)   # what a Tensor holds, and how to make it
     __array_ufunc__ = None   # `ndarray * Tensor` must come to Tensor.__rmul__, not loop in NumPy
 
@@ -165,17 +165,7 @@ class Tensor(Node, ElementwiseMath):
                              f"(comparisons are elementwise); reduce it first, e.g. (t > 0).data.all()")
         return bool(self.data)
 
-    # ---- elementwise functions -------------------------------------------------------------------
-    def exp(self) -> Tensor: return apply(ops.exp, self)
-    def log(self) -> Tensor: return apply(ops.log, self)
-    def sqrt(self) -> Tensor: return apply(ops.sqrt, self)
-    def abs(self) -> Tensor: return apply(ops.abs, self)
-    def tanh(self) -> Tensor: return apply(ops.tanh, self)
-    def sigmoid(self) -> Tensor: return apply(ops.sigmoid, self)
-    def relu(self) -> Tensor: return apply(ops.relu, self)
-    def leaky_relu(self, slope: float = 0.01) -> Tensor: return apply(ops.leaky_relu, self, slope=slope)
-    def __abs__(self) -> Tensor: return self.abs()
-
+    # ---- elementwise functions (exp, log, ..., relu, sin, ..., gelu: ElementwiseMath's) ------------
     def clip(self, lo: float | None = None, hi: float | None = None) -> Tensor:
         """min(max(x, lo), hi); the gradient passes where lo ≤ x ≤ hi (a `where`: no rule of its own)."""
         if lo is None and hi is None:

@@ -37,10 +37,9 @@ tangent to the output's shape, so no rule here knows about broadcasting. Variadi
 input's position `i`.
 
 Few primitives, the rest composed (a composed op needs no rule, so it cannot have a wrong one):
-`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py` and `tensor.py`
-tan, sinh, cosh, square, softplus, gelu, silu, minimum, prod, var, std, norm, logsumexp, squeeze,
-expand_dims and einsum. Kept although composable: `relu`
-(its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
+`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py`, `tensor.py`
+and `einsumfunc.py` tan, sinh, cosh, square, softplus, gelu, silu, minimum, prod, var, std, norm,
+logsumexp, squeeze, expand_dims and einsum. Kept although composable: `relu` (its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
 showing its slope in a picture of a network, where a `where` would draw three),
 `sigmoid` and `tanh` (built from exp they overflow to inf/inf = nan gradients at |x| ≈ 1000), and
 `softmax`/`log_softmax` (the same, and the fused form is what makes cross-entropy stable).

@@ -6,7 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, avg_pool2d, conv2d, gradcheck, gradgradcheck, max_pool2d
+from tinygrad_edu import Tensor, avg_pool2d, conv2d, gradcheck, gradgradcheck, max_pool2d, pad
+from tinygrad_edu.conv import check_images, check_padding, conv_output_size, size_pair
 
 rng = np.random.default_rng(3)
 
@@ -119,3 +120,42 @@ def test_float32_stays_float32():
 def test_bad_input_names_the_shape_and_the_fix(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---- the checks nn's layers share: one place, the caller named -------------------------------------
+
+def test_pad_gives_a_border_and_its_gradient_is_the_inside():
+    x = Tensor(np.arange(4.0).reshape(2, 2), requires_grad=True)
+    out = pad(x, ((1, 0), (0, 2)), value=-1.0)
+    assert out.shape == (3, 4) and out.data[0].tolist() == [-1.0] * 4 and out.data[1].tolist() == [0, 1, -1, -1]
+    (out * np.arange(12.0).reshape(3, 4)).sum().backward()
+    assert x.grad.tolist() == [[4.0, 5.0], [8.0, 9.0]]
+    assert pad(x, ((0, 0), (0, 0))) is x
+    assert gradcheck(lambda t: pad(t, ((1, 1), (2, 0))).sum(), [rng.normal(size=(2, 3))])
+    with pytest.raises(ValueError, match=r"pad: widths must give \(before, after\).*2 axes of shape \(2, 2\)"):
+        pad(x, ((1, 1),))
+
+
+def test_the_checks_name_the_caller():
+    who = "Conv2D 'conv2d_7'"
+    assert size_pair(who, "strides", 2) == (2, 2) and size_pair(who, "kernel_size", [3, 1]) == (3, 1)
+    with pytest.raises(ValueError, match=r"Conv2D 'conv2d_7': kernel_size must be a positive integer.*got \(3, 0\)"):
+        size_pair(who, "kernel_size", (3, 0))
+    with pytest.raises(ValueError, match=r"Conv2D 'conv2d_7': padding must be 'valid' or 'same', got 'full'"):
+        check_padding(who, "full")
+    with pytest.raises(ValueError, match=r"Conv2D 'conv2d_7'.*\(5, 784\).*X\.reshape\(-1, 28, 28, 1\)"):
+        check_images(who, (5, 784))
+    with pytest.raises(ValueError, match=r"Conv2D 'conv2d_7'.*\(None, 1, 28, 28\).*channels-first.*transpose\(0, 2, 3, 1\)"):
+        check_images(who, (None, 1, 28, 28))
+    with pytest.raises(ValueError, match=r"Conv2D 'conv2d_7': built for 1 channels.*\(2, 28, 28, 3\)"):
+        check_images(who, (2, 28, 28, 3), channels=1)
+    check_images(who, (None, 28, 28, 1), channels=1)
+
+
+def test_conv_output_size():
+    assert conv_output_size("c", "kernel", (None, 28, 28, 1), (3, 3), (1, 1), "valid") == (26, 26)
+    assert conv_output_size("c", "kernel", (None, 28, None, 1), (3, 3), (2, 2), "same") == (14, None)
+    assert conv_output_size("c", "pool", (1, 7, 5, 1), (2, 2), (2, 2), "valid") == (3, 2)
+    with pytest.raises(ValueError, match=r"MaxPooling2D 'm': the pool \(3×3\) is bigger than the input's 2×2 "
+                                         r"\(shape \(None, 2, 2, 1\)\).*padding='same'"):
+        conv_output_size("MaxPooling2D 'm'", "pool", (None, 2, 2, 1), (3, 3), (3, 3), "valid")

@@ -302,3 +302,27 @@ def test_demo_runs_in_seconds(tmp_path):
     assert time.perf_counter() - start < 20            # a few seconds; loose for a busy machine
     for name in ("neuron.svg", "neuron.png", "neuron_local.png", "neuron_steps/backward.gif"):
         assert (tmp_path / name).exists(), name
+
+
+def test_what_is_drawn_is_plain_data_before_graphviz_styles_it():
+    from tinygrad_edu.draw.graph import Picture, picture
+    x, w = Value(2.0, label="x"), Value(-3.0, label="w")
+    y = (x * w).tanh()
+    y.backward()
+    what = picture(y, [("grad", lambda n: n.grad)], show_local_grads=True)
+    assert isinstance(what, Picture)
+    assert [b.kind for b in what.boxes] == ["node", "node", "node", "op", "node", "op"]
+    into_mul = [e for e in what.edges if e.head == "n2op"]
+    assert [(e.tail, e.lines[0][0]) for e in into_mul] == [("n0", "∂(x·w)/∂x = -3.0"), ("n1", "∂(x·w)/∂w = 2.0")]
+
+
+def test_a_collapsed_tensor_graph_with_groups_of_several_shapes_draws():
+    # (a group box asked `root in members`, which compares Tensors elementwise: bool() refused)
+    X = Tensor(np.ones((3, 2)), requires_grad=True)
+    with tinygrad_edu.group("layer"):
+        h = (X @ Tensor(np.ones((2, 4)), requires_grad=True)).relu()
+    with tinygrad_edu.group("loss"):
+        loss = h.sum(axis=1).mean()
+    loss.backward()
+    source = draw_graph(loss, collapse="neuron").source
+    assert "<B>layer</B>" in source and "<B>loss</B>" in source and "g0 -> g1" in source

@@ -23,7 +23,7 @@ def test_the_same_constructor_order_and_grad_meaning():
     v, t = Value(1.0, False, "v"), Tensor([1.0], False, "t")
     assert (v.requires_grad, v.label, t.requires_grad, t.label) == (False, "v", False, "t")
     v, t = Value(3.0), Tensor(3.0, requires_grad=True)
-    assert v.grad == Value.no_grad_yet == 0.0 and t.grad is Tensor.no_grad_yet is None   # before backward
+    assert v.grad == Value.initial_grad == 0.0 and t.grad is Tensor.initial_grad is None   # before backward
     (v * v).backward(), (t * t).backward()
     v.zero_grad(), t.zero_grad()
     assert v.grad == 0.0 and t.grad is None                                          # after zero_grad
@@ -66,6 +66,27 @@ def test_a_missing_forward_rule_names_the_primitive_and_the_mode():
     x = Value(2.0)
     tg.apply(cube_reverse_only, x).backward()              # the rule it has still works
     assert x.grad == 12.0
+
+
+def test_the_rules_of_every_primitive_are_plain_tuples_and_functions():
+    # (once a variadic op's rules were an iterator that never ended: list() of it filled the memory)
+    table = [op for op in vars(tg.ops).values() if isinstance(op, tg.Op)]
+    assert len(table) > 30
+    for op in table + [square_no_rules, cube_reverse_only]:
+        assert op.vjp is None or (type(op.vjp) is tuple and len(list(op.vjp)) <= 3), op
+        assert op.partials is None or type(op.partials) is tuple, op
+        assert op.jvp is None or callable(op.jvp), op
+        assert op.each_input is None or callable(op.each_input), op
+    assert square_no_rules.vjp is None and square_no_rules.jvp is None
+
+
+def test_a_variadic_primitive_gives_each_input_its_rule_by_position():
+    a, b = np.arange(2.0), np.arange(3.0)
+    g = np.arange(5.0) * 10
+    rule = tg.ops.concatenate.reverse_rule(1)
+    assert rule(None, g, None, a, b, axis=0).tolist() == [20.0, 30.0, 40.0]
+    with pytest.raises(NotImplementedError, match=r"'square' has no rule for reverse mode \(vjp\)"):
+        square_no_rules.reverse_rule(0)
 
 
 def test_draw_backward_steps_before_backward_refuses_with_a_clear_message(tmp_path):

@@ -6,10 +6,12 @@ Read in this order (each file imports only the ones above it):
     autograd.py     Node; apply (record an op); topological_order; backward_step and backward
                     (the chain rule); the modes no_grad, group, detect_anomaly
     xp.py           what the rules compute with: floats (Value), arrays (Tensor), recorded ops
-    composed.py     the elementwise maths Value and Tensor share (sin, ..., gelu), written once
+    composed.py     the elementwise maths Value and Tensor share (exp, ..., relu, sin, ..., gelu), written once
     value.py        Value: one number in a graph (micrograd's node); Dual, its forward mode
-    tensor.py       Tensor: a NumPy array in a graph, and concatenate/stack/where/maximum/minimum/einsum
-    conv.py         conv2d, max_pool2d, avg_pool2d: windows of an image, then ops it already has
+    tensor.py       Tensor: a NumPy array in a graph, and concatenate/stack/where/maximum/minimum
+    einsumfunc.py   einsum: its subscripts parsed, then composed of transpose, sum and matmul
+    conv.py         conv2d, max_pool2d, avg_pool2d, pad: windows of an image, then ops it already
+                    has; the checks of their arguments, which nn's layers use too
     functional.py   grad, value_and_grad, vjp, jvp, jacrev, jacfwd, hessian: both modes as
                     functions that compose (grad(grad(f)), jacfwd(jacrev(f)), ...)
     counting.py     count_ops: what each mode costs, in evaluations and multiply-adds
@@ -22,9 +24,10 @@ Read in this order (each file imports only the ones above it):
 from . import ops
 from .ops import Op, elementwise, linear, primitive
 from .autograd import Node, apply, backward_step, detect_anomaly, enable_grad, group, is_grad_enabled, no_grad, topological_order
-from .tensor import Tensor, concatenate, einsum, matmul, maximum, minimum, stack, sum_to, where
+from .tensor import Tensor, concatenate, matmul, maximum, minimum, stack, sum_to, where
+from .einsumfunc import einsum
 from .value import Dual, Value
-from .conv import avg_pool2d, conv2d, max_pool2d
+from .conv import avg_pool2d, conv2d, max_pool2d, pad
 from .functional import grad, hessian, jacfwd, jacrev, jvp, tree_flatten, tree_unflatten, value_and_grad, vjp
 from .counting import OpCount, count_ops
 from .diagnose import explain_mismatch
@@ -34,7 +37,7 @@ from .draw import backward_frames, draw_backward_steps, draw_graph, show_backwar
 draw_dot = draw_graph   # micrograd's lecture calls it draw_dot
 
 __all__ = [
-    "Value", "Tensor", "conv2d", "max_pool2d", "avg_pool2d", "concatenate", "stack", "where", "maximum", "minimum", "einsum", "matmul", "sum_to",
+    "Value", "Tensor", "conv2d", "max_pool2d", "avg_pool2d", "pad", "concatenate", "stack", "where", "maximum", "minimum", "einsum", "matmul", "sum_to",
     "no_grad", "enable_grad", "group", "is_grad_enabled", "detect_anomaly", "topological_order", "backward_step",
     "ops", "Op", "elementwise", "linear", "primitive", "apply", "Node",
     "Dual", "grad", "value_and_grad", "tree_flatten", "tree_unflatten", "hessian", "vjp", "jvp", "jacrev", "jacfwd", "count_ops", "OpCount",

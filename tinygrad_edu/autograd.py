@@ -131,7 +131,7 @@ class Node:
         return new_node(self.kind, self.as_data(data))
 
     def zero_grad(self) -> None:
-        self.grad = self.no_grad_yet
+        self.grad = self.initial_grad
 
     # micrograd's names, for the lecture's habits
     @property
@@ -189,6 +189,8 @@ def apply(op, *inputs: Node, **attrs) -> Node:
         if attrs:
             out.attrs = attrs
     if carries_tangent:
+        if op.jvp is None:
+            raise NotImplementedError(op.no_rule("forward mode (jvp)"))
         out.tangent = xp.fit_tangent(op.jvp(xp, [x.tangent for x in inputs], data,
                                             *[x.data for x in inputs], **attrs), data)
         if _Modes.watching:
@@ -203,7 +205,7 @@ def new_node(kind: type, data) -> Node:
     One field per statement (no tuple built and unpacked): this runs for every op."""
     node = object.__new__(kind)
     node.data = data
-    node.grad = kind.no_grad_yet
+    node.grad = kind.initial_grad
     node.requires_grad = False
     node.label = ""
     node.op = None
@@ -242,7 +244,7 @@ def backward_step(nodes, xp) -> None:
     (`draw_backward_steps`) or the lecture's `node._backward()` calls it with one node.
 
     An elementwise op gives ∂node/∂input itself (`op.partials`), so the product is written here;
-    any other op's rule (`op.vjp`) returns the product directly. The loop over nodes is inside (no
+    any other op's rule (`op.reverse_rule(i)`) returns the product directly. The loop over nodes is inside (no
     call per node), the data are unpacked by hand for one and two inputs, and an empty **attrs is
     not passed: all of this runs for every node, a million times in a long chain.
     """
@@ -271,7 +273,7 @@ def backward_step(nodes, xp) -> None:
                 gx = (None if partial is None else g if partial is one
                       else g * (partial(xp, out, *ins, **attrs) if attrs else partial(xp, out, *ins)))
             else:
-                rule = op.vjp[i]
+                rule = op.reverse_rule(i)
                 gx = None if rule is None else rule(xp, g, out, *ins, **attrs) if attrs else rule(xp, g, out, *ins)
             if gx is None:
                 continue

@@ -17,11 +17,21 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
 class ElementwiseMath:
-    """sin cos arctan log1p expm1 erf (primitives); tan sinh cosh square softplus gelu silu pow (composed)."""
+    """exp log sqrt abs tanh sigmoid relu leaky_relu sin cos arctan log1p expm1 erf (primitives);
+    tan sinh cosh square softplus gelu silu pow (composed)."""
 
     __slots__ = ()
 
     # ---- primitives: one node each, their rules in ops.py ---------------------------------------
+    def exp(self): return apply(ops.exp, self)
+    def log(self): return apply(ops.log, self)
+    def sqrt(self): return apply(ops.sqrt, self)
+    def abs(self): return apply(ops.abs, self)
+    def __abs__(self): return apply(ops.abs, self)
+    def tanh(self): return apply(ops.tanh, self)
+    def sigmoid(self): return apply(ops.sigmoid, self)
+    def relu(self): return apply(ops.relu, self)
+    def leaky_relu(self, slope: float = 0.01): return apply(ops.leaky_relu, self, slope=slope)
     def sin(self): return apply(ops.sin, self)
     def cos(self): return apply(ops.cos, self)
     def arctan(self): return apply(ops.arctan, self)

@@ -11,6 +11,15 @@ and ops the engine already has:
 so reverse mode, forward mode and second derivatives all come from rules already in the table.
 Strides and Keras's (TensorFlow's) padding: 'valid' (no padding) or 'same' (output size
 ceil(H / stride); the odd extra row or column of padding goes at the bottom / right).
+
+The checks of their arguments live here, once, and are public so that nn's layers use them too
+(`who` names the caller in the message: "conv2d", or a layer, "Conv2D 'conv2d_1'"):
+
+    pad(x, widths, value)          x with a constant border (the primitive `pad`)
+    size_pair(who, what, value)    3 or (3, 3) -> (3, 3), a kernel's, a pool's or a stride's size
+    check_padding(who, padding)    'valid' or 'same'
+    check_images(who, shape, channels)     (batch, height, width, channels), with a fix when not
+    conv_output_size(who, what, shape, size, strides, padding)    the output's (height, width)
 """
 
 from __future__ import annotations
@@ -37,11 +46,11 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding: str = "valid") -> Tens
     if kernel.ndim != 4:
         raise ValueError(f"conv2d: the kernel must have 4 axes (kh, kw, in_channels, filters), got shape {kernel.shape}")
     kh, kw, c_in, filters = kernel.shape
-    _check_image("conv2d", x, c_in)
-    strides = _pair("conv2d", "strides", strides)
-    x = _pad_same(x, (kh, kw), strides, padding, "conv2d", 0.0)
-    patches = _windows(x, (kh, kw), strides, "conv2d", "kernel")
-    n, oh, ow = patches.shape[:3]
+    check_images("conv2d", x.shape, c_in)
+    strides = size_pair("conv2d", "strides", strides)
+    oh, ow = conv_output_size("conv2d", "kernel", x.shape, (kh, kw), strides, padding)
+    patches = _windows(_pad_same(x, (kh, kw), strides, padding, 0.0), (kh, kw), strides)
+    n = x.shape[0]
     out = (patches.reshape(n * oh * ow, kh * kw * c_in) @ kernel.reshape(kh * kw * c_in, filters)).reshape(n, oh, ow, filters)
     return out if bias is None else out + bias
 
@@ -49,27 +58,88 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding: str = "valid") -> Tens
 def max_pool2d(x, pool_size=(2, 2), strides=None, padding: str = "valid") -> Tensor:
     """The largest entry of each pool_size window, channel by channel (strides default to pool_size,
     as Keras). With 'same', the padding never wins: it is -inf."""
-    x = _tensor(x)
-    size = _pair("max_pool2d", "pool_size", pool_size)
-    strides = size if strides is None else _pair("max_pool2d", "strides", strides)
-    _check_image("max_pool2d", x)
-    x = _pad_same(x, size, strides, padding, "max_pool2d", -np.inf)
-    return _windows(x, size, strides, "max_pool2d", "pool").max(axis=(3, 4))
+    x, size, strides = _pool_arguments("max_pool2d", x, pool_size, strides, padding)
+    return _windows(_pad_same(x, size, strides, padding, -np.inf), size, strides).max(axis=(3, 4))
 
 
 def avg_pool2d(x, pool_size=(2, 2), strides=None, padding: str = "valid") -> Tensor:
     """The mean of each pool_size window, channel by channel (strides default to pool_size). With
     'same', a window at the border averages only the entries inside the image, as Keras does."""
-    x = _tensor(x)
-    size = _pair("avg_pool2d", "pool_size", pool_size)
-    strides = size if strides is None else _pair("avg_pool2d", "strides", strides)
-    _check_image("avg_pool2d", x)
+    x, size, strides = _pool_arguments("avg_pool2d", x, pool_size, strides, padding)
     if padding == "valid":
-        return _windows(x, size, strides, "avg_pool2d", "pool").mean(axis=(3, 4))
-    inside = _pad_same(Tensor(np.ones((1,) + x.shape[1:3] + (1,), dtype=x.dtype)), size, strides, padding, "avg_pool2d", 0.0)
-    x = _pad_same(x, size, strides, padding, "avg_pool2d", 0.0)
-    counts = _windows(inside, size, strides, "avg_pool2d", "pool").data.sum(axis=(3, 4))   # entries inside each window
-    return _windows(x, size, strides, "avg_pool2d", "pool").sum(axis=(3, 4)) / counts
+        return _windows(x, size, strides).mean(axis=(3, 4))
+    inside = _pad_same(Tensor(np.ones((1,) + x.shape[1:3] + (1,), dtype=x.dtype)), size, strides, padding, 0.0)
+    counts = _windows(inside, size, strides).data.sum(axis=(3, 4))   # entries inside each window
+    return _windows(_pad_same(x, size, strides, padding, 0.0), size, strides).sum(axis=(3, 4)) / counts
+
+
+def pad(x, widths, value: float = 0.0) -> Tensor:
+    """x with a border of `value`: widths[i] = (before, after) entries along axis i, as np.pad.
+    Its derivative is the gradient without the border (the border is a constant)."""
+    x = _tensor(x)
+    widths = tuple((int(before), int(after)) for before, after in widths)
+    if len(widths) != x.ndim or any(w < 0 for pair in widths for w in pair):
+        raise ValueError(f"pad: widths must give (before, after), both ≥ 0, for each of the {x.ndim} axes of "
+                         f"shape {x.shape}, got {widths!r}")
+    if all(w == (0, 0) for w in widths):
+        return x
+    return apply(ops.pad, x, widths=widths, value=value)
+
+
+# ---- the checks, public: nn's layers call them too ------------------------------------------------
+
+def size_pair(who: str, what: str, value) -> tuple[int, int]:
+    """3 -> (3, 3); (3, 2) as is: a kernel's, a pool's or a stride's (height, width), both positive."""
+    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value) if isinstance(value, (tuple, list)) else ()
+    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
+        raise ValueError(f"{who}: {what} must be a positive integer or a pair of them, e.g. {what}=(2, 2), "
+                         f"got {value!r}")
+    return int(pair[0]), int(pair[1])
+
+
+def check_padding(who: str, padding) -> str:
+    if padding not in ("valid", "same"):
+        raise ValueError(f"{who}: padding must be 'valid' or 'same', got {padding!r}")
+    return padding
+
+
+def check_images(who: str, shape: tuple, channels: int | None = None) -> None:
+    """`shape` (batch axis included; None where unknown) must be (batch, height, width, channels),
+    with `channels` if given; when it is not, the message says how to fix the data."""
+    shape = tuple(shape)
+    if len(shape) != 4:
+        hint = ""
+        if len(shape) == 3:
+            h, w = shape[1], shape[2]
+            hint = f"; for one-channel {h}×{w} images use X.reshape(-1, {h}, {w}, 1)"
+        elif len(shape) == 2 and shape[1] is not None and math.isqrt(shape[1]) ** 2 == shape[1]:
+            side = math.isqrt(shape[1])
+            hint = f"; for flat one-channel {side}×{side} images use X.reshape(-1, {side}, {side}, 1)"
+        raise ValueError(f"{who} expects images as (batch, height, width, channels), got shape {shape}{hint}")
+    first = (f"{who} expects channels last (batch, height, width, channels), got shape {shape}, which looks "
+             f"channels-first (its channels first, PyTorch's layout): use X.transpose(0, 2, 3, 1)")
+    if channels is not None and shape[3] != channels:
+        if shape[1] == channels:
+            raise ValueError(first)
+        raise ValueError(f"{who}: built for {channels} channels, got shape {shape} with {shape[3]} channels "
+                         f"but the kernel expects {channels}")
+    if channels is None and shape[1] in (1, 3) and shape[3] is not None and shape[3] > 4 and shape[2] == shape[3]:
+        # (N, 1, 28, 28): a one- or three-channel image stored channels-first, read as 28 channels of 1×28
+        raise ValueError(f"{first} (or give input_shape=... if it really is {shape[1]}×{shape[2]} with "
+                         f"{shape[3]} channels)")
+
+
+def conv_output_size(who: str, what: str, shape: tuple, size: tuple, strides: tuple, padding: str) -> tuple:
+    """The output's (height, width) for images of `shape` (N, H, W, C) under a `size` window moved
+    by `strides`: ceil(H / sh) for 'same', (H - kh) // sh + 1 for 'valid'; None where H is None.
+    `what` names the window in the message when it does not fit: "kernel" or "pool"."""
+    check_padding(who, padding)
+    (h, w), (kh, kw) = shape[1:3], size
+    if padding == "valid" and ((h is not None and kh > h) or (w is not None and kw > w)):
+        raise ValueError(f"{who}: the {what} ({kh}×{kw}) is bigger than the input's {h}×{w} (shape {tuple(shape)}) "
+                         f"under padding='valid': use a smaller {what} or padding='same'")
+    return tuple(None if n is None else -(-n // s) if padding == "same" else (n - k) // s + 1
+                 for n, k, s in zip((h, w), size, strides))
 
 
 # ---- helpers ----------------------------------------------------------------------------------
@@ -78,46 +148,28 @@ def _tensor(x) -> Tensor:
     return x if isinstance(x, Tensor) else Tensor(x)
 
 
-def _pair(name: str, what: str, value) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value)
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
-        raise ValueError(f"{name}: {what} must be a positive integer or a pair of them, got {value!r}")
-    return int(pair[0]), int(pair[1])
+def _pool_arguments(who: str, x, pool_size, strides, padding) -> tuple:
+    """The pools' arguments checked: (x as a Tensor, the pool's size, its strides)."""
+    x = _tensor(x)
+    size = size_pair(who, "pool_size", pool_size)
+    strides = size if strides is None else size_pair(who, "strides", strides)
+    check_images(who, x.shape)
+    conv_output_size(who, "pool", x.shape, size, strides, padding)
+    return x, size, strides
 
 
-def _check_image(name: str, x: Tensor, channels: int | None = None) -> None:
-    if x.ndim != 4:
-        hint = (f"; for one channel of {x.shape[-2]}×{x.shape[-1]} images use x.reshape(-1, {x.shape[-2]}, {x.shape[-1]}, 1)"
-                if x.ndim == 3 else "")
-        raise ValueError(f"{name}: expects images as (batch, height, width, channels), got shape {x.shape}{hint}")
-    if channels is not None and x.shape[3] != channels:
-        if x.shape[1] == channels:
-            raise ValueError(f"{name}: the input has shape {x.shape}, channels first; this layer is channels-last "
-                             f"(batch, height, width, channels): use x.transpose(0, 2, 3, 1)")
-        raise ValueError(f"{name}: the input has {x.shape[3]} channels (shape {x.shape}) but the kernel expects {channels}")
-
-
-def _pad_same(x: Tensor, size: tuple, strides: tuple, padding: str, name: str, value: float) -> Tensor:
+def _pad_same(x: Tensor, size: tuple, strides: tuple, padding: str, value: float) -> Tensor:
     """x padded as TensorFlow's 'same' does (the odd row/column at the bottom/right); as is for 'valid'."""
     if padding == "valid":
         return x
-    if padding != "same":
-        raise ValueError(f"{name}: padding must be 'valid' or 'same', got {padding!r}")
     widths = [(0, 0)]
     for n, k, s in zip(x.shape[1:3], size, strides):
         total = max((math.ceil(n / s) - 1) * s + k - n, 0)
         widths.append((total // 2, total - total // 2))
-    widths.append((0, 0))
-    if all(w == (0, 0) for w in widths):
-        return x
-    return apply(ops.pad, x, widths=tuple(widths), value=value)
+    return pad(x, widths + [(0, 0)], value)
 
 
-def _windows(x: Tensor, size: tuple, strides: tuple, name: str, what: str) -> Tensor:
-    if size[0] > x.shape[1] or size[1] > x.shape[2]:
-        raise ValueError(f"{name}: the {what} ({size[0]}×{size[1]}) is bigger than the input's "
-                         f"{x.shape[1]}×{x.shape[2]} (shape {x.shape}) under padding 'valid'; use a smaller "
-                         f"{what} or padding='same'")
+def _windows(x: Tensor, size: tuple, strides: tuple) -> Tensor:
     return apply(ops.windows, x, size=size, strides=strides)
 
 

@@ -33,24 +33,26 @@ A vjp rule returns its input's share of the gradient (a vector-Jacobian product)
 of a rule marks an input that is not differentiable. Results may come out in the broadcast shape
 of the output: the engine sums a gradient back to its input's shape (`xp.sum_to`) and broadcasts a
 tangent to the output's shape, so no rule here knows about broadcasting. Variadic primitives
-(`concatenate`, `stack`) give one rule for every input, called with the input's position `i`.
+(`concatenate`, `stack`) give one rule for all their inputs (`each_input=`), called with the
+input's position `i`.
 
 Few primitives, the rest composed (a composed op needs no rule, so it cannot have a wrong one):
-`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py` and `tensor.py`
-tan, sinh, cosh, square, softplus, gelu, silu, minimum, prod, var, std, norm, logsumexp, squeeze,
-expand_dims and einsum. Kept although composable: `relu`
-(its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
+`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py`, `tensor.py`
+and `einsumfunc.py` tan, sinh, cosh, square, softplus, gelu, silu, minimum, prod, var, std, norm,
+logsumexp, squeeze, expand_dims and einsum. Kept although composable: `relu` (its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
 showing its slope in a picture of a network, where a `where` would draw three),
 `sigmoid` and `tanh` (built from exp they overflow to inf/inf = nan gradients at |x| ≈ 1000), and
 `softmax`/`log_softmax` (the same, and the fused form is what makes cross-entropy stable).
 Primitives because nothing above composes them: `sin`, `cos`, `arctan`, `erf` (no finite
 composition of the others); `log1p` and `expm1` (for stability: 1 + x rounds away the digits of a
 small x before log or after exp see them); `cumsum` (composed as a triangular matmul it costs n²).
+
+In this file: the three constructors (a few lines each), then the table, then the helpers that its
+longer rules call (a rule refers to a helper by name when it runs, so the helpers can come last).
 """
 
 import builtins
 from functools import partial
-from itertools import count
 
 import numpy as np
 
@@ -59,20 +61,34 @@ class Op:
     """A primitive: its name, its maths, how to compute it, and how derivatives pass through it.
 
     `partials` (elementwise ops) holds ∂out/∂input per input, partial(xp, out, *inputs, **attrs);
-    `vjp` holds one reverse rule per input, rule(xp, g, out, *inputs, **attrs) -> ∂L/∂input;
-    `jvp(xp, ts, out, *inputs, **attrs) -> ṫ_out` is the forward rule. A rule may be missing:
-    using that mode then raises NotImplementedError naming the primitive.
+    `vjp` holds one reverse rule per input, rule(xp, g, out, *inputs, **attrs) -> ∂L/∂input, or
+    `each_input` one rule for every input of a variadic op, called with the input's position i;
+    `jvp(xp, ts, out, *inputs, **attrs) -> ṫ_out` is the forward rule. A rule may be missing
+    (None): using that mode then raises NotImplementedError naming the primitive.
     """
 
-    __slots__ = ("name", "formula", "forward", "vjp", "jvp", "partials")
+    __slots__ = ("name", "formula", "forward", "vjp", "each_input", "jvp", "partials")
 
-    def __init__(self, name: str, formula: str, forward, vjp=None, jvp=None, partials=None):
+    def __init__(self, name: str, formula: str, forward, vjp=None, jvp=None, partials=None, each_input=None):
         self.name = name              # as drawn in graphs and named in error messages
         self.formula = formula        # the maths, as shown in docs and pictures
         self.forward = forward        # forward(xp, *inputs, **attrs) -> out
-        self.vjp = _Missing(name, "reverse mode (vjp)") if vjp is None and partials is None else vjp
-        self.jvp = _Missing(name, "forward mode (jvp)") if jvp is None else jvp
-        self.partials = partials      # elementwise ops only: the walk multiplies g by them itself
+        self.vjp = None if vjp is None else tuple(vjp)
+        self.each_input = each_input
+        self.jvp = jvp
+        self.partials = None if partials is None else tuple(partials)   # elementwise ops only:
+                                      # the walk multiplies g by them itself (autograd.backward_step)
+
+    def reverse_rule(self, i: int):
+        """The reverse rule of input i (None: that input is not differentiable)."""
+        if self.each_input is not None:
+            return partial(self.each_input, i=i)
+        if self.vjp is None:
+            raise NotImplementedError(self.no_rule("reverse mode (vjp)"))
+        return self.vjp[i]
+
+    def no_rule(self, mode: str) -> str:
+        return f"primitive '{self.name}' has no rule for {mode}; give one when defining it"
 
     def __repr__(self) -> str:
         return f"<op {self.name}: {self.formula}>"
@@ -84,214 +100,28 @@ def primitive(name: str, formula: str, forward, vjp=None, jvp=None) -> Op:
 
 
 def elementwise(name: str, formula: str, forward, *partials) -> Op:
-    """A primitive acting entry by entry, given ∂out/∂input for each input (None: not differentiable)."""
+    """A primitive acting entry by entry, given ∂out/∂input for each input (None: not differentiable).
+    Reverse mode multiplies g by them (autograd.backward_step); forward mode, below, the tangents."""
     def jvp(xp, ts, out, *xs, **attrs):   # ṫ_out = Σ ṫ_x · ∂out/∂x
         terms = [t if p is one else t * p(xp, out, *xs, **attrs)
                  for p, t in zip(partials, ts) if t is not None and p is not None]
         return builtins.sum(terms[1:], terms[0])
 
-    return Op(name, formula, forward, None, jvp, partials)   # reverse mode: g · partial (autograd.input_grads)
+    return Op(name, formula, forward, jvp=jvp, partials=partials)
 
 
-def linear(name: str, formula: str, forward, *transposes) -> Op:
+def linear(name: str, formula: str, forward, *transposes, each_input=None) -> Op:
     """A primitive linear in its inputs: its derivative is itself, so forward mode applies it to
-    the tangents; reverse mode applies its transpose, one rule per input (or `for_each_input`)."""
+    the tangents; reverse mode applies its transpose, one rule per input (or `each_input`: one
+    rule for every input of a variadic primitive, called with the input's position i)."""
     def jvp(xp, ts, out, *xs, **attrs):   # f linear: ṫ_out = f(ṫ)
         return forward(xp, *[np.zeros_like(x) if t is None else t for t, x in zip(ts, xs)], **attrs)
-    return Op(name, formula, forward, transposes[0] if isinstance(transposes[0], for_each_input) else transposes, jvp)
+    return Op(name, formula, forward, transposes or None, jvp, each_input=each_input)
 
 
 def one(xp, out, *xs, **attrs):
     """∂out/∂input = 1: the gradient (reverse) or tangent (forward) passes through unchanged."""
     return 1
-
-
-class for_each_input:
-    """The reverse rules of a variadic primitive: one rule for every input, called with its position i."""
-
-    def __init__(self, rule):
-        self.rule = rule
-
-    def __iter__(self):
-        return (partial(self.rule, i=i) for i in count())
-
-    def __getitem__(self, i: int):
-        return partial(self.rule, i=i)
-
-
-class _Missing:
-    """Where a primitive has no rule for a mode: using the mode says so, by name."""
-
-    def __init__(self, name: str, mode: str):
-        self.message = f"primitive '{name}' has no rule for {mode}; give one when defining it"
-
-    def __call__(self, *args, **kwargs):
-        raise NotImplementedError(self.message)
-
-    __iter__ = __getitem__ = __call__
-
-
-# ---- helpers shared by several rules -------------------------------------------------------
-
-def _unreduce(g, ndim, axis, keepdims):
-    """Put back the axes a reduction removed, so g broadcasts against the reduction's input."""
-    if keepdims:
-        return g
-    kept = (axis,) if isinstance(axis, int) else range(ndim) if axis is None else axis
-    shape = list(g.shape)
-    for a in sorted(a % ndim for a in kept):
-        shape.insert(a, 1)
-    return g.reshape(tuple(shape))
-
-
-def _axes(axis, ndim) -> tuple:
-    return tuple(range(ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
-
-
-def _ties(x, out, axis, keepdims):
-    """The entries equal to the max (min), each weighted 1/(number of ties): ties share equally,
-    as in torch.amax and jax.numpy.max."""
-    # speed (max pooling's backward): the mask in x's dtype (bool / int64 counts made float64) and
-    # the ties counted one axis at a time (NumPy reduces over two short axes at once slowly):
-    # measured 1.6x quicker on 2x2 windows of (100, 28, 28, 16)
-    hit = (x == _unreduce(out, x.ndim, axis, keepdims)) * x.dtype.type(1)
-    count = hit
-    for a in sorted((a % x.ndim for a in _axes(axis, x.ndim)), reverse=True):
-        count = count.sum(axis=a, keepdims=True)
-    return hit / count
-
-
-def _max(xp, x, *, axis, keepdims):
-    """max over `axis`, one axis at a time (the same numbers; quicker over short axes, see _ties)."""
-    if isinstance(axis, int) or axis is None or len(axis) < 2:
-        return x.max(axis=axis, keepdims=keepdims)
-    for a in sorted((a % x.ndim for a in axis), reverse=True):
-        x = x.max(axis=a, keepdims=True)
-    return x if keepdims else x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in {a % x.ndim for a in axis}))
-
-
-def _extremum_vjp(xp, g, out, x, *, axis, keepdims):
-    return _unreduce(g, x.ndim, axis, keepdims) * _ties(x, out, axis, keepdims)
-
-
-def _extremum_jvp(xp, ts, out, x, *, axis, keepdims):
-    return (ts[0] * _ties(x, out, axis, keepdims)).sum(axis=axis, keepdims=keepdims)
-
-
-def _matmul_promoted(g, a, b):
-    """NumPy treats a 1-D left operand as a row and a 1-D right operand as a column, then drops
-    that axis from the result. Put the axes back so both gradients are plain matrix products."""
-    a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
-    b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
-    g2 = g.reshape(g.shape + (1,)) if b.ndim == 1 else g
-    g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if a.ndim == 1 else g2
-    return a2, b2, g2
-
-
-def _matmul_vjp_a(xp, g, out, a, b):
-    if a.ndim > 1 and b.ndim > 1:                       # matrices (or stacks of them): no axes to restore
-        return g @ xp.swapaxes(b, -1, -2)               # ∂L/∂a = g bᵀ
-    a2, b2, g2 = _matmul_promoted(g, a, b)
-    ga = g2 @ xp.swapaxes(b2, -1, -2)
-    return ga[..., 0, :] if a.ndim == 1 else ga
-
-
-def _matmul_vjp_b(xp, g, out, a, b):
-    if a.ndim > 1 and b.ndim > 1:
-        return xp.swapaxes(a, -1, -2) @ g               # ∂L/∂b = aᵀ g
-    a2, b2, g2 = _matmul_promoted(g, a, b)
-    gb = xp.swapaxes(a2, -1, -2) @ g2
-    return gb[..., 0] if b.ndim == 1 else gb
-
-
-def _matmul_jvp(xp, ts, out, a, b):
-    ta, tb = ts                                         # product rule: ṫ = ȧ b + a ḃ
-    if ta is None:
-        return a @ tb
-    return ta @ b if tb is None else ta @ b + a @ tb
-
-
-def _scatter_add(xp, g, *, shape, index):
-    """zeros(shape) with g added at index; repeated indices accumulate (np.add.at)."""
-    out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, index, g)
-    return out
-
-
-def _log_softmax(xp, x, *, axis):
-    shifted = x - x.max(axis=axis, keepdims=True)       # the largest logit becomes 0: no overflow
-    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-
-
-def _softmax(xp, x, *, axis):
-    e = np.exp(x - x.max(axis=axis, keepdims=True))
-    return e / e.sum(axis=axis, keepdims=True)
-
-
-def _softmax_jacobian_times(v, s, axis):
-    # J = diag(s) - s sᵀ is symmetric, so reverse (vᵀJ) and forward (J v) mode apply it alike
-    return s * (v - (v * s).sum(axis=axis, keepdims=True))
-
-
-def _sigmoid(xp, x):
-    # 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) for x < 0, both through e = e^-|x| ≤ 1: never overflows
-    e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
-
-
-_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
-
-
-def _cumsum(xp, x, *, axis, reverse):
-    if reverse:                                         # from the far end: flip, running sum, flip back
-        return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
-    return np.cumsum(x, axis)
-
-
-def _inverse_permutation(axes: tuple) -> list:
-    """The permutation that undoes `axes`: inverse[axes[i]] = i (np.argsort(axes), without NumPy)."""
-    inverse = [0] * len(axes)
-    for i, a in enumerate(axes):
-        inverse[a] = i
-    return inverse
-
-
-def _concatenate_vjp(xp, g, out, *xs, axis, i):
-    start = builtins.sum(x.shape[axis] for x in xs[:i])
-    return g[(slice(None),) * (axis % g.ndim) + (slice(start, start + xs[i].shape[axis]),)]
-
-
-def _windows(xp, x, *, size, strides):
-    """The (kh, kw) windows of a channels-last batch x (N, H, W, C), every `strides` apart, as
-    (N, OH, OW, kh, kw, C): a strided view, no copy (np.lib.stride_tricks.sliding_window_view)."""
-    (kh, kw), (sh, sw) = size, strides
-    view = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
-    return view.transpose(0, 1, 2, 4, 5, 3)          # (N, OH, OW, C, kh, kw) -> window axes before C
-
-
-def _window_sum(xp, g, *, shape, size, strides):
-    """windows' transpose: each window's entries added back where they came from (overlaps add up),
-    into zeros of the input's `shape`: one strided slice per kernel position, kh·kw adds in all."""
-    (kh, kw), (sh, sw) = size, strides
-    n, oh, ow, c = g.shape[0], g.shape[1], g.shape[2], g.shape[5]
-    if (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(shape[1:3]):
-        # windows that tile the image exactly (2×2 pooling of an even image): nothing overlaps,
-        # so the sum is only a change of layout (measured: 4-10× quicker than the adds below)
-        return g.transpose(0, 1, 3, 2, 4, 5).reshape(shape)
-    out = np.zeros(shape, dtype=g.dtype)
-    for i in range(kh):
-        for j in range(kw):
-            out[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :] += g[:, :, :, i, j, :]
-    return out
-
-
-def _pad(xp, x, *, widths, value):
-    return np.pad(x, widths, constant_values=value)
-
-
-def _unpad(g, widths):
-    """pad's transpose: the part of g that was x (the padding gets no gradient)."""
-    return g[tuple(slice(before, n - after) for (before, after), n in zip(widths, g.shape))]
 
 
 # ---- elementwise, two inputs: ∂out/∂a, ∂out/∂b ----------------------------------------------
@@ -310,7 +140,7 @@ div = elementwise("/", "a / b", lambda xp, a, b: xp.divide(a, b),
 # ∂(aᵇ)/∂a = b·aᵇ⁻¹, and 0 wherever b = 0, for every a: aᵇ is then the constant 1. The exponent
 #   b - 1 becomes b - 0 there, so the product is 0 · a⁰ = 0 where 0 · 0⁻¹ would be nan. So ∂(x⁰)/∂x
 #   at x = 0 is 0 (torch: 0.0); ∂(0^0.5)/∂a = inf and ∂(0⁻¹)/∂a = -inf (torch: inf, -inf).
-#   (One comparison more than b·aᵇ⁻¹; a `where` would cost three times that on small arrays.)
+#   (One comparison more than b·aᵇ⁻¹, and cheaper than a `where` on small arrays.)
 # ∂(aᵇ)/∂b = aᵇ ln a; at a = 0 it is 0 where b ≥ 0 (torch: 0.0 for b = 0, 0.5, 2; 0ᵇ is constant for
 #   b > 0) and -inf where b < 0 (torch: -inf for b = -1, -0.5: aᵇ ln a → +inf · -inf).
 pow = elementwise("**", "a ** b", lambda xp, a, b: xp.power(a, b),  # noqa: A001
@@ -332,7 +162,6 @@ where = elementwise("where", "cond ? a : b", lambda xp, cond, a, b: xp.where(con
 
 # ---- elementwise, one input: ∂out/∂x --------------------------------------------------------
 
-
 exp = elementwise("exp", "eˣ", lambda xp, x: xp.exp(x),
     lambda xp, out, x: out)                             # (eˣ)' = eˣ
 
@@ -348,7 +177,7 @@ abs = elementwise("abs", "|x|", lambda xp, x: xp.abs(x),  # noqa: A001
 tanh = elementwise("tanh", "tanh x", lambda xp, x: xp.tanh(x),
     lambda xp, out, x: 1 - out * out)                   # tanh' = 1 - tanh²
 
-sigmoid = elementwise("sigmoid", "σ(x) = 1/(1+e⁻ˣ)", _sigmoid,
+sigmoid = elementwise("sigmoid", "σ(x) = 1/(1+e⁻ˣ)", lambda xp, x: _sigmoid(xp, x),
     lambda xp, out, x: out * (1 - out))                 # σ' = σ(1 - σ)
 
 relu = elementwise("relu", "max(x, 0)", lambda xp, x: xp.maximum(x, 0),
@@ -373,11 +202,10 @@ log1p = elementwise("log1p", "ln(1 + x)", lambda xp, x: xp.log1p(x),
 expm1 = elementwise("expm1", "eˣ - 1", lambda xp, x: xp.expm1(x),
     lambda xp, out, x: out + 1)                         # (eˣ - 1)' = eˣ
 
-# erf's forward is math.erf entry by entry (xp.erf): as exact as the C library, slower than a ufunc
-# (≈ 0.1 µs an entry); NumPy has no erf and scipy is not a dependency.
+# erf's forward is math.erf entry by entry (xp.erf): as exact as the C library, slower than a ufunc;
+# NumPy has no erf and scipy is not a dependency.
 erf = elementwise("erf", "erf x = 2/√π ∫₀ˣ e^(-t²) dt", lambda xp, x: xp.erf(x),
     lambda xp, out, x: _TWO_OVER_SQRT_PI * xp.exp(-(x * x)))   # erf' = 2/√π e^(-x²)
-
 
 
 # ---- linear: the derivative is the op itself; reverse mode needs its transpose --------------
@@ -395,48 +223,205 @@ getitem = linear("getitem", "x[index]", lambda xp, x, *, index: x[index],
     lambda xp, g, out, x, *, index: xp.scatter_add(g, x.shape, index))
 
 # getitem's transpose: reverse mode of x[index] scatters g back; reverse mode of that gathers again
-scatter_add = linear("scatter_add", "zeros[index] += x", _scatter_add,
+scatter_add = linear("scatter_add", "zeros[index] += x",
+    lambda xp, g, *, shape, index: _scatter_add(g, shape, index),
     lambda xp, g, out, x, *, shape, index: g[index])
 
 concatenate = linear("concatenate", "[x₀, x₁, …]", lambda xp, *xs, axis: np.concatenate(xs, axis=axis),
-    for_each_input(_concatenate_vjp))
+    each_input=lambda xp, g, out, *xs, axis, i: _slice_of_input(g, xs, axis, i))
 
 # the running sum along an axis; its transpose is the running sum from the other end (reverse=True)
-cumsum = linear("cumsum", "running Σ x", _cumsum,
+cumsum = linear("cumsum", "running Σ x", lambda xp, x, *, axis, reverse: _cumsum(x, axis, reverse),
     lambda xp, g, out, x, *, axis, reverse: xp.cumsum(g, axis, not reverse))
 
 # sliding windows over the two spatial axes of (N, H, W, C): convolution is windows then a matrix
 # product, max pooling windows then max, average pooling windows then mean (no rule of their own)
-windows = linear("windows", "windows(x)", _windows,
+windows = linear("windows", "windows(x)", lambda xp, x, *, size, strides: _windows(x, size, strides),
     lambda xp, g, out, x, *, size, strides: xp.window_sum(g, x.shape, size, strides))
 
 # windows' transpose; its own transpose is windows again
-window_sum = linear("window_sum", "Σ windows", _window_sum,
+window_sum = linear("window_sum", "Σ windows",
+    lambda xp, g, *, shape, size, strides: _window_sum(g, shape, size, strides),
     lambda xp, g, out, x, *, shape, size, strides: xp.windows(g, size, strides))
 
 # pad with a constant: affine, not linear (its constant may be -inf, for max pooling), so its
 # derivative pads with zeros
-pad = primitive("pad", "pad(x)", _pad,
+pad = primitive("pad", "pad(x)", lambda xp, x, *, widths, value: np.pad(x, widths, constant_values=value),
     (lambda xp, g, out, x, *, widths, value: _unpad(g, widths),),
-    lambda xp, ts, out, x, *, widths, value: _pad(xp, ts[0], widths=widths, value=0.0))
+    lambda xp, ts, out, x, *, widths, value: np.pad(ts[0], widths, constant_values=0.0))
 
 stack = linear("stack", "stack(x₀, x₁, …)", lambda xp, *xs, axis: np.stack(xs, axis=axis),
-    for_each_input(lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)]))
+    each_input=lambda xp, g, out, *xs, axis, i: g[(slice(None),) * axis + (i,)])
 
 
 # ---- the rest: reverse and forward rule side by side ----------------------------------------
 
-matmul = primitive("@", "a @ b", lambda xp, a, b: a @ b, (_matmul_vjp_a, _matmul_vjp_b), _matmul_jvp)
+matmul = primitive("@", "a @ b", lambda xp, a, b: a @ b,
+    (lambda xp, g, out, a, b: _matmul_vjp_a(xp, g, a, b),        # g bᵀ
+     lambda xp, g, out, a, b: _matmul_vjp_b(xp, g, a, b)),       # aᵀ g
+    lambda xp, ts, out, a, b: _matmul_jvp(ts, a, b))             # ȧ b + a ḃ
 
-max = primitive("max", "max x", _max,  # noqa: A001
-    (_extremum_vjp,), _extremum_jvp)
+# the gradient goes to the largest entry; ties share it equally, as in torch.amax and jax.numpy.max
+max = primitive("max", "max x", lambda xp, x, *, axis, keepdims: _max(x, axis, keepdims),  # noqa: A001
+    (lambda xp, g, out, x, *, axis, keepdims: _unreduce(g, x.ndim, axis, keepdims) * _ties(x, out, axis, keepdims),),
+    lambda xp, ts, out, x, *, axis, keepdims: (ts[0] * _ties(x, out, axis, keepdims)).sum(axis=axis, keepdims=keepdims))
 
-
-softmax = primitive("softmax", "eˣ / Σ eˣ", _softmax,
+softmax = primitive("softmax", "eˣ / Σ eˣ", lambda xp, x, *, axis: _softmax(x, axis),
     (lambda xp, g, out, x, *, axis: _softmax_jacobian_times(g, out, axis),),
     lambda xp, ts, out, x, *, axis: _softmax_jacobian_times(ts[0], out, axis))
 
 # log_softmax's Jacobian I - 1 sᵀ is not: reverse applies its transpose, forward the Jacobian itself
-log_softmax = primitive("log_softmax", "x - log Σ eˣ", _log_softmax,
+log_softmax = primitive("log_softmax", "x - log Σ eˣ", lambda xp, x, *, axis: _log_softmax(x, axis),
     (lambda xp, g, out, x, *, axis: g - xp.exp(out) * g.sum(axis=axis, keepdims=True),),
     lambda xp, ts, out, x, *, axis: ts[0] - (xp.exp(out) * ts[0]).sum(axis=axis, keepdims=True))
+
+
+# ---- helpers the rules above call ------------------------------------------------------------
+
+def _unreduce(g, ndim, axis, keepdims):
+    """Put back the axes a reduction removed, so g broadcasts against the reduction's input."""
+    if keepdims:
+        return g
+    kept = (axis,) if isinstance(axis, int) else range(ndim) if axis is None else axis
+    shape = list(g.shape)
+    for a in sorted(a % ndim for a in kept):
+        shape.insert(a, 1)
+    return g.reshape(tuple(shape))
+
+
+def _axes(axis, ndim) -> tuple:
+    return tuple(range(ndim)) if axis is None else (axis,) if isinstance(axis, int) else tuple(axis)
+
+
+def _ties(x, out, axis, keepdims):
+    """The entries equal to the max (min), each weighted 1/(number of ties): ties share equally,
+    as in torch.amax and jax.numpy.max."""
+    # for speed (max pooling's backward): the mask in x's dtype (bool / int64 counts would make
+    # float64) and the ties counted one axis at a time (NumPy reduces two short axes at once slowly)
+    hit = (x == _unreduce(out, x.ndim, axis, keepdims)) * x.dtype.type(1)
+    count = hit
+    for a in sorted((a % x.ndim for a in _axes(axis, x.ndim)), reverse=True):
+        count = count.sum(axis=a, keepdims=True)
+    return hit / count
+
+
+def _max(x, axis, keepdims):
+    """max over `axis`, one axis at a time (the same numbers; quicker over short axes, see _ties)."""
+    if isinstance(axis, int) or axis is None or len(axis) < 2:
+        return x.max(axis=axis, keepdims=keepdims)
+    for a in sorted((a % x.ndim for a in axis), reverse=True):
+        x = x.max(axis=a, keepdims=True)
+    return x if keepdims else x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in {a % x.ndim for a in axis}))
+
+
+def _matmul_promoted(g, a, b):
+    """NumPy treats a 1-D left operand as a row and a 1-D right operand as a column, then drops
+    that axis from the result. Put the axes back so both gradients are plain matrix products."""
+    a2 = a.reshape((1,) + a.shape) if a.ndim == 1 else a
+    b2 = b.reshape(b.shape + (1,)) if b.ndim == 1 else b
+    g2 = g.reshape(g.shape + (1,)) if b.ndim == 1 else g
+    g2 = g2.reshape(g2.shape[:-1] + (1,) + g2.shape[-1:]) if a.ndim == 1 else g2
+    return a2, b2, g2
+
+
+def _matmul_vjp_a(xp, g, a, b):
+    if a.ndim > 1 and b.ndim > 1:                       # matrices (or stacks of them): no axes to restore
+        return g @ xp.swapaxes(b, -1, -2)               # ∂L/∂a = g bᵀ
+    a2, b2, g2 = _matmul_promoted(g, a, b)
+    ga = g2 @ xp.swapaxes(b2, -1, -2)
+    return ga[..., 0, :] if a.ndim == 1 else ga
+
+
+def _matmul_vjp_b(xp, g, a, b):
+    if a.ndim > 1 and b.ndim > 1:
+        return xp.swapaxes(a, -1, -2) @ g               # ∂L/∂b = aᵀ g
+    a2, b2, g2 = _matmul_promoted(g, a, b)
+    gb = xp.swapaxes(a2, -1, -2) @ g2
+    return gb[..., 0] if b.ndim == 1 else gb
+
+
+def _matmul_jvp(ts, a, b):
+    ta, tb = ts                                         # product rule: ṫ = ȧ b + a ḃ
+    if ta is None:
+        return a @ tb
+    return ta @ b if tb is None else ta @ b + a @ tb
+
+
+def _scatter_add(g, shape, index):
+    """zeros(shape) with g added at index; repeated indices accumulate (np.add.at)."""
+    out = np.zeros(shape, dtype=g.dtype)
+    np.add.at(out, index, g)
+    return out
+
+
+def _log_softmax(x, axis):
+    shifted = x - x.max(axis=axis, keepdims=True)       # the largest logit becomes 0: no overflow
+    return shifted - np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+
+
+def _softmax(x, axis):
+    e = np.exp(x - x.max(axis=axis, keepdims=True))
+    return e / e.sum(axis=axis, keepdims=True)
+
+
+def _softmax_jacobian_times(v, s, axis):
+    # J = diag(s) - s sᵀ is symmetric, so reverse (vᵀJ) and forward (J v) mode apply it alike
+    return s * (v - (v * s).sum(axis=axis, keepdims=True))
+
+
+def _sigmoid(xp, x):
+    # 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) for x < 0, both through e = e^-|x| ≤ 1: never overflows
+    e = xp.exp(-xp.abs(x))
+    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+
+
+_TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)
+
+
+def _cumsum(x, axis, reverse):
+    if reverse:                                         # from the far end: flip, running sum, flip back
+        return np.flip(np.cumsum(np.flip(x, axis), axis), axis)
+    return np.cumsum(x, axis)
+
+
+def _inverse_permutation(axes: tuple) -> list:
+    """The permutation that undoes `axes`: inverse[axes[i]] = i (np.argsort(axes), without NumPy)."""
+    inverse = [0] * len(axes)
+    for i, a in enumerate(axes):
+        inverse[a] = i
+    return inverse
+
+
+def _slice_of_input(g, xs, axis, i):
+    """concatenate's transpose for input i: the part of g that came from xs[i]."""
+    start = builtins.sum(x.shape[axis] for x in xs[:i])
+    return g[(slice(None),) * (axis % g.ndim) + (slice(start, start + xs[i].shape[axis]),)]
+
+
+def _windows(x, size, strides):
+    """The (kh, kw) windows of a channels-last batch x (N, H, W, C), every `strides` apart, as
+    (N, OH, OW, kh, kw, C): a strided view, no copy (np.lib.stride_tricks.sliding_window_view)."""
+    (kh, kw), (sh, sw) = size, strides
+    view = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))[:, ::sh, ::sw]
+    return view.transpose(0, 1, 2, 4, 5, 3)          # (N, OH, OW, C, kh, kw) -> window axes before C
+
+
+def _window_sum(g, shape, size, strides):
+    """windows' transpose: each window's entries added back where they came from (overlaps add up),
+    into zeros of the input's `shape`: one strided slice per kernel position, kh·kw adds in all."""
+    (kh, kw), (sh, sw) = size, strides
+    n, oh, ow, c = g.shape[0], g.shape[1], g.shape[2], g.shape[5]
+    if (sh, sw) == (kh, kw) and (oh * kh, ow * kw) == tuple(shape[1:3]):
+        # windows that tile the image exactly (2×2 pooling of an even image): nothing overlaps,
+        # so the sum is only a change of layout, much quicker than the adds below
+        return g.transpose(0, 1, 3, 2, 4, 5).reshape(shape)
+    out = np.zeros(shape, dtype=g.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            out[:, i:i + sh * oh:sh, j:j + sw * ow:sw, :] += g[:, :, :, i, j, :]
+    return out
+
+
+def _unpad(g, widths):
+    """pad's transpose: the part of g that was x (the padding gets no gradient)."""
+    return g[tuple(slice(before, n - after) for (before, after), n in zip(widths, g.shape))]

@@ -24,13 +24,13 @@ class Value(Node, ElementwiseMath):
     `grad` is 0.0 until `backward()` reaches this node, as in micrograd, so the lecture's
     `x.grad += ...` by hand works; `zero_grad()` sets it back to 0.0.
     Numbers combine with Values on either side: `2 * x`, `1 - x`. The elementwise functions
-    (`sin cos tan arctan sinh cosh log1p expm1 erf square softplus gelu silu pow`) are
-    `ElementwiseMath`'s, the same as `Tensor`'s.
+    (`exp log sqrt abs tanh sigmoid relu leaky_relu sin cos ... gelu silu pow`) are
+    `ElementwiseMath`'s (composed.py), the same as `Tensor`'s.
     """
 
     __slots__ = ()
     xp = floats         # the functions the rules in ops.py compute with, for floats
-    no_grad_yet = 0.0   # `grad` before any backward and after zero_grad()
+    initial_grad = 0.0  # `grad` before any backward and after zero_grad()
     holds, as_data = float, float   # what a Value holds, and how to make it
 
     def __init__(self, data: float, requires_grad: bool = True, label: str = ""):
@@ -60,18 +60,6 @@ class Value(Node, ElementwiseMath):
     def __sub__(self, other): return self + (-_value(other))
     def __rsub__(self, other): return _value(other) + (-self)
 
-    # ---- functions ---------------------------------------------------------------------------
-    def exp(self) -> Value: return apply(ops.exp, self)
-    def log(self) -> Value: return apply(ops.log, self)
-    def sqrt(self) -> Value: return apply(ops.sqrt, self)
-    def abs(self) -> Value: return apply(ops.abs, self)
-    def tanh(self) -> Value: return apply(ops.tanh, self)
-    def sigmoid(self) -> Value: return apply(ops.sigmoid, self)
-    def relu(self) -> Value: return apply(ops.relu, self)
-
-    def leaky_relu(self, slope: float = 0.01) -> Value: return apply(ops.leaky_relu, self, slope=slope)
-
-    def __abs__(self) -> Value: return self.abs()
     def __float__(self) -> float: return self.data
     def item(self) -> float: return self.data
 

@@ -80,7 +80,7 @@ class arrays:
     @staticmethod
     def erf(x):
         """math.erf on every entry, in x's dtype. NumPy has no erf and scipy is not a dependency;
-        math.erf is the C library's (within an ulp or two) and costs ≈ 0.1 µs an entry."""
+        math.erf is the C library's (within an ulp or two), called once an entry."""
         return np.asarray(_erf_each(x), dtype=np.result_type(x, np.float32))
 
     @staticmethod
@@ -89,7 +89,7 @@ class arrays:
 
     @staticmethod
     def swapaxes(x, a: int, b: int):
-        return x.swapaxes(a, b)               # the array's method: np.swapaxes wraps it in ~1 µs of Python
+        return x.swapaxes(a, b)               # the array's method: np.swapaxes wraps it in Python
 
     @staticmethod
     def broadcast_to(g, shape: tuple):

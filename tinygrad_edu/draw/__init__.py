@@ -1,7 +1,9 @@
 """Pictures of the computation graph: what every node holds, and how backward and forward mode walk it.
 
     graph.py    draw_graph(y): a graphviz.Digraph, each Value/Tensor a box (data, grad), each op a
-                small oval between its inputs and its output; big graphs collapsed into groups
+                small oval between its inputs and its output; big graphs collapsed into groups.
+                In two steps: picture(y, ...) decides what is drawn (boxes, arrows, labels: plain
+                data), to_dot(picture) how (graphviz's colours and shapes)
     steps.py    backward_frames(y): one picture per backward step,
                 replayed with the engine's own backward_step (and forward mode's, with its apply)
     page.py     stepper_html(y), show_backward(y): the steps as one self-contained web page, with a

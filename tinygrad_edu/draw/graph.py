@@ -11,6 +11,7 @@ import functools
 import html
 import re
 from collections import Counter, deque
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import numpy as np
@@ -48,6 +49,39 @@ class _Partial:
         self.value = value
 
 
+@dataclass
+class Box:
+    """One box of the picture: a node (`kind` "node" or "constant"), the op that made it ("op"), or
+    a collapsed group of nodes ("group", with its `members`)."""
+    name: str                     # its id in the picture: n3, n3op, g0
+    kind: str
+    node: Any = None              # the node it shows (for an op: the node the op made)
+    group: Any = None             # the `group(...)` it was made in: drawn inside that group's frame
+    lit: bool = False             # highlighted (the node a step frame is at)
+    number: int | None = None     # show_order: its place in backward's visit (#1 is the root)
+    members: list = field(default_factory=list)
+
+
+@dataclass
+class Edge:
+    """An arrow from an input (or a group, or the "more" box) to the op box using it."""
+    tail: str
+    head: str
+    lit: bool = False
+    lines: list = field(default_factory=list)   # its label: (text, "local" | "shown" | "hidden")
+
+
+@dataclass
+class Picture:
+    """What draw_graph draws, before any styling: the boxes, the arrows, the rows of every box."""
+    root: Any
+    rows: list                    # (name, get): the rows under each node's title, get(node) -> value
+    boxes: list
+    edges: list
+    hidden: int = 0               # nodes beyond max_nodes, drawn as one "… N more nodes" box
+    heading: list = field(default_factory=list)
+
+
 def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: bool = True,
                show_grad: bool = True, show_local_grads: bool = False, show_order: bool = False,
                show_tangent: bool = False, max_nodes: int = 500, collapse: str | None = None,
@@ -80,100 +114,146 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
     edge_notes         (id(node), input position) -> (text, shown): a second line on that edge's
                        label, red when shown, painted out (its room kept) when not
     title              a line of text above the picture
+    format, rankdir    graphviz's output format and direction (LR: inputs on the left)
+
+    Two steps: `picture(...)` decides what is drawn (boxes, arrows, labels: plain data), then
+    `to_dot` draws it with graphviz.
     """
-    _, Drawing = _graphviz()
+    rows = ([("data", lambda n: n.data)] if show_data else []) \
+        + ([("grad", lambda n: n.grad)] if show_grad else []) \
+        + ([("tangent", lambda n: n.tangent)] if show_tangent else []) + list((values or {}).items())
+    what = picture(root, rows, show_local_grads=show_local_grads, show_order=show_order, max_nodes=max_nodes,
+                   collapse=collapse, highlight=highlight, edge_notes=edge_notes, title=title)
+    return to_dot(what, format=format, rankdir=rankdir)
+
+
+def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=500, collapse=None,
+            highlight=None, edge_notes=None, title=None) -> Picture:
+    """What draw_graph draws (its options, the same): every node near `root` as a box, or its group's
+    box when collapsed; each op as a box of its own, with an arrow from each input."""
     order = topological_order(root)
     number = {id(n): i for i, n in enumerate(order)}       # stable ids: same graph, same DOT
-    visit = len(order)                                     # backward walks order reversed: root is #1
     mode, note = _choose_collapse(order, collapse, max_nodes)
     item_of = collapsed_items(order, mode)
     kept = _nearest(root, item_of, max_nodes)
     hot = _hot_set(highlight)
-    rows = ([("data", lambda n: n.data)] if show_data else []) \
-        + ([("grad", lambda n: n.grad)] if show_grad else []) \
-        + ([("tangent", lambda n: n.tangent)] if show_tangent else []) + list((values or {}).items())
+    what = Picture(root, rows, [], [], heading=[t for t in (title, note) if t])
+    groups: dict = {}                                      # a collapsed group's key -> its box
+    names = _names(order) if show_local_grads else {}
 
+    def source_of(x) -> str:                               # where an arrow from input x starts
+        key = item_of.get(id(x), id(x))
+        if key not in kept:
+            return "more"
+        if id(x) in item_of:
+            return groups.setdefault(key, Box(f"g{len(groups)}", "group")).name
+        return f"n{number[id(x)]}"
+
+    for node in order:
+        key = item_of.get(id(node))
+        if key is not None:                                # inside a collapsed group: one box for all
+            if key in kept:
+                box = groups.setdefault(key, Box(f"g{len(groups)}", "group"))
+                box.members.append(node)
+                box.lit = box.lit or node in hot
+                what.edges += [Edge(source_of(x), box.name, node in hot)
+                               for x in node.inputs if item_of.get(id(x)) != key]
+            continue
+        if id(node) not in kept:
+            continue
+        nid, lit = f"n{number[id(node)]}", node in hot
+        kind = "constant" if not node.inputs and not node.requires_grad else "node"
+        what.boxes.append(Box(nid, kind, node, node.group, lit,
+                              len(order) - number[id(node)] if show_order else None))
+        if not node.inputs:
+            continue
+        what.boxes.append(Box(f"{nid}op", "op", node, node.group))
+        what.edges.append(Edge(f"{nid}op", nid, lit))
+        locals_ = _local_grads(node) if show_local_grads else [None] * len(node.inputs)
+        summed = isinstance(node.data, np.ndarray) and node.data.ndim   # a Tensor: ∂(Σ out)/∂in
+        for i, (x, d) in enumerate(zip(node.inputs, locals_)):
+            edge = Edge(source_of(x), f"{nid}op", lit and x.requires_grad)
+            if d is not None:
+                out, inp = _short(node, names), _short(x, names)
+                edge.lines.append((f"∂Σ{out}/∂{inp}: {d}" if summed else f"∂{out}/∂{inp} = {d}", "local"))
+            if edge_notes and (id(node), i) in edge_notes:
+                text, shown = edge_notes[id(node), i]
+                edge.lines.append((text, "shown" if shown else "hidden"))
+            what.edges.append(edge)
+    for key, box in groups.items():
+        box.group, box.node = key, None
+        what.boxes.append(box)
+    if any(edge.tail == "more" for edge in what.edges):
+        what.hidden = len(order) - _count_nodes(order, item_of, kept)
+    what.edges = _one_edge_per_pair_of_groups(what.edges)
+    return what
+
+
+def _one_edge_per_pair_of_groups(edges: list) -> list:
+    """A collapsed group (or the "more" box) gets one arrow from each source, however many values cross."""
+    seen, kept = set(), []
+    for e in edges:
+        if e.tail.startswith("g") or e.tail == "more" or e.head.startswith("g"):
+            if (e.tail, e.head) in seen:
+                continue
+            seen.add((e.tail, e.head))
+        kept.append(e)
+    return kept
+
+
+def to_dot(what: Picture, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:
+    """A Picture drawn with graphviz: the colours, shapes and fonts (one meaning each, see above)."""
+    _, Drawing = _graphviz()
     g = Drawing(format=format, graph_attr={
         "rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.4",
         "bgcolor": "white", **({"dpi": "150"} if format in _RASTER else {})},
         node_attr={"fontname": _FONT, "fontsize": "12"},
         edge_attr={"fontname": _FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.7"})
     clusters: dict[Any, list] = {}                         # group -> [(name, attrs)], in order
-    edges, groups_drawn, names = [], {}, None
-    for node in order:
-        key = item_of.get(id(node))
-        if key is not None:                                # inside a collapsed group: one box for all
-            if key in kept and key not in groups_drawn:
-                groups_drawn[key] = f"g{len(groups_drawn)}"
-            _group_edges(node, key, item_of, kept, groups_drawn, number, edges, hot)
-            continue
-        if id(node) not in kept:
-            continue
-        nid = f"n{number[id(node)]}"
-        lit = node in hot
-        ring = {"color": _NOW, "penwidth": "3"} if lit else {}
-        order_no = visit - number[id(node)] if show_order else None
-        if _is_constant(node):
-            clusters.setdefault(node.group, []).append((nid, _constant_attrs(node, ring)))
-            continue
-        label = _node_label(node, rows, root, order_no)
-        clusters.setdefault(node.group, []).append((nid, {
-            "label": label, "shape": "box", "style": "rounded,filled", "fillcolor": "white",
-            "margin": "0.04", "color": "#616161", "penwidth": "1.2", **ring}))
-        if not node.inputs:
-            continue
-        op_attrs = {"label": _op_label(node), "tooltip": node.op.formula, "shape": "ellipse",
-                    "style": "filled", "fillcolor": "#fafafa", "color": "#9e9e9e", "fontsize": "11",
-                    "width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
-        clusters[node.group].append((f"{nid}op", op_attrs))
-        edges.append((f"{nid}op", nid, {"color": _NOW, "penwidth": "2.2"} if lit else {}))
-        locals_ = _local_grads(node) if show_local_grads else [None] * len(node.inputs)
-        summed = isinstance(node.data, np.ndarray) and node.data.ndim   # a Tensor: ∂(Σ out)/∂in
-        for i, (x, d) in enumerate(zip(node.inputs, locals_)):
-            attrs = {"color": _NOW, "penwidth": "2.2"} if lit and x.requires_grad else {}
-            lines = []
-            if d is not None:
-                names = names or _names(order)
-                out, inp = _short(node, names), _short(x, names)
-                lines.append((f"∂Σ{out}/∂{inp}: {d}" if summed else f"∂{out}/∂{inp} = {d}", _LOCAL, False))
-            if edge_notes and (id(node), i) in edge_notes:
-                text, shown = edge_notes[id(node), i]
-                lines.append((text, _NOW if shown else "white", True))   # bold either way: the same room
-            if len(lines) == 1 and lines[0][1] == _LOCAL:
-                attrs |= {"label": html.escape(lines[0][0]), "fontcolor": _LOCAL}
-            elif lines:
-                attrs |= {"label": _edge_label(lines), "fontcolor": _LOCAL}
-            source = item_of.get(id(x))
-            if source is not None:
-                if source in kept:
-                    groups_drawn.setdefault(source, f"g{len(groups_drawn)}")
-                    edges.append((groups_drawn[source], f"{nid}op", attrs))
-                else:
-                    edges.append(("more", f"{nid}op", attrs))
-            elif id(x) in kept:
-                edges.append((f"n{number[id(x)]}", f"{nid}op", attrs))
-            else:
-                edges.append(("more", f"{nid}op", attrs))
+    for box in what.boxes:
+        if box.kind != "group":
+            clusters.setdefault(box.group, []).append((box.name, _box_attrs(box, what)))
     for group, nodes in clusters.items():
         _emit(g, group, nodes)
-    for key, gid in groups_drawn.items():
-        members = [n for n in order if item_of.get(id(n)) == key]
-        g.node(gid, **_group_attrs(key, members, item_of, rows, root, any(n in hot for n in members)))
-    if any(tail == "more" for tail, _, _ in edges):
-        g.node("more", f"… {len(order) - _count_nodes(order, item_of, kept)} more nodes", shape="box",
+    for box in what.boxes:
+        if box.kind == "group":
+            g.node(box.name, **_group_attrs(box.group, box.members, what.rows, what.root, box.lit))
+    if what.hidden:
+        g.node("more", f"… {what.hidden} more nodes", shape="box",
                style="dashed,rounded", color=_KEY, fontcolor=_KEY, fontsize="14")
-    seen = set()
-    for tail, head, attrs in edges:
-        if tail.startswith("g") or tail == "more" or head.startswith("g"):
-            if (tail, head) in seen:            # a collapsed group: one edge however many values cross
-                continue
-            seen.add((tail, head))
-        g.edge(tail, head, **attrs)
-    heading = [t for t in (title, note) if t]
-    if heading:
-        g.attr(label=html.escape("\n".join(heading)).replace("\n", "\\l") + "\\l", labelloc="t",
+    for e in what.edges:
+        g.edge(e.tail, e.head, **_edge_attrs(e))
+    if what.heading:
+        g.attr(label=html.escape("\n".join(what.heading)).replace("\n", "\\l") + "\\l", labelloc="t",
                labeljust="l", fontsize="16")
     return g
+
+
+def _box_attrs(box: Box, what: Picture) -> dict:
+    ring = {"color": _NOW, "penwidth": "3"} if box.lit else {}
+    if box.kind == "constant":
+        return _constant_attrs(box.node, ring)
+    if box.kind == "op":
+        return {"label": _op_label(box.node), "tooltip": box.node.op.formula, "shape": "ellipse",
+                "style": "filled", "fillcolor": "#fafafa", "color": "#9e9e9e", "fontsize": "11",
+                "width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
+    return {"label": _node_label(box.node, what.rows, what.root, box.number), "shape": "box",
+            "style": "rounded,filled", "fillcolor": "white", "margin": "0.04", "color": "#616161",
+            "penwidth": "1.2", **ring}
+
+
+_LINE_COLOURS = {"local": (_LOCAL, False), "shown": (_NOW, True), "hidden": ("white", True)}   # hidden: bold
+                                                                   # too, so it keeps the same room
+
+
+def _edge_attrs(e: Edge) -> dict:
+    attrs = {"color": _NOW, "penwidth": "2.2"} if e.lit else {}
+    if len(e.lines) == 1 and e.lines[0][1] == "local":
+        attrs |= {"label": html.escape(e.lines[0][0]), "fontcolor": _LOCAL}
+    elif e.lines:
+        attrs |= {"label": _edge_label([(text, *_LINE_COLOURS[style]) for text, style in e.lines]),
+                  "fontcolor": _LOCAL}
+    return attrs
 
 
 # ---- collapsing: a group drawn as one box ----------------------------------------------------
@@ -253,29 +333,7 @@ def _count_nodes(order, item_of, kept) -> int:
     return sum(1 for n in order if item_of.get(id(n), id(n)) in kept)
 
 
-def _group_edges(node, key, item_of, kept, groups_drawn, number, edges, hot) -> None:
-    """Edges into a collapsed box from the nodes or boxes outside it."""
-    if key not in kept:
-        return
-    for x in node.inputs:
-        source = item_of.get(id(x))
-        if source == key:
-            continue
-        lit = {"color": _NOW, "penwidth": "2.2"} if node in hot else {}
-        if source is not None:
-            if source in kept:
-                groups_drawn.setdefault(source, f"g{len(groups_drawn)}")
-                edges.append((groups_drawn[source], groups_drawn[key], lit))
-            else:
-                edges.append(("more", groups_drawn[key], lit))
-        elif id(x) in kept:
-            tail = f"n{number[id(x)]}"
-            edges.append((tail, groups_drawn[key], lit))
-        else:
-            edges.append(("more", groups_drawn[key], lit))
-
-
-def _group_attrs(key, members, item_of, rows, root, lit) -> dict:
+def _group_attrs(key, members, rows, root, lit) -> dict:
     """One box for a whole group: its name, its size, the shapes flowing in and out, and the
     gradient (and any other row) of what it passes on."""
     inside = {id(n) for n in members}
@@ -283,7 +341,7 @@ def _group_attrs(key, members, item_of, rows, root, lit) -> dict:
     ins = list({id(x): x for x in ins}.values())
     params = sum(1 for n in members if not n.inputs and n.requires_grad)
     outs = [n for n in members if n is root] or [n for n in members if n.inputs][-1:]
-    head = _ROOT if root in members else _INNER
+    head = _ROOT if any(n is root for n in members) else _INNER
     cells = [f'<TR><TD COLSPAN="2" BGCOLOR="{head}"><B>{html.escape(str(key))}</B></TD></TR>',
              f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="10" COLOR="{_KEY}">{len(members):,} nodes'
              f'{f", {params:,} parameters" if params else ""}</FONT></TD></TR>',

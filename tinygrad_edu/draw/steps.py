@@ -109,7 +109,7 @@ def backward_trace(root, *, collapse: str | None = None, max_nodes: int = 500, w
     arrived, visited, steps = Counter(), set(), []
     try:
         for n in nodes:                              # the replay starts from nothing but root's gradient
-            n.grad = None if n.inputs else n.no_grad_yet
+            n.grad = None if n.inputs else n.initial_grad
         root.grad = final[id(root)]
         reached = {id(root)}
         chunks = w.steps(nodes)

@@ -198,10 +198,9 @@ def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding: str = "valid
         raise ValueError(f"conv2d_transpose: the kernel must have 4 axes (kh, kw, filters, in_channels), "
                          f"got shape {kernel.shape}")
     kh, kw, filters, c_in = kernel.shape
-    _check_image("conv2d_transpose", x, c_in)
-    sh, sw = strides = _pair("conv2d_transpose", "strides", strides)
-    if padding not in ("valid", "same"):
-        raise ValueError(f"conv2d_transpose: padding must be 'valid' or 'same', got {padding!r}")
+    check_images("conv2d_transpose", x.shape, c_in)
+    sh, sw = strides = size_pair("conv2d_transpose", "strides", strides)
+    check_padding("conv2d_transpose", padding)
     n, h, w, _ = x.shape
     oh, ow = conv_transpose_size(h, kh, sh, padding), conv_transpose_size(w, kw, sw, padding)
     # the image the forward convolution would read: the output, plus 'same''s padding around it

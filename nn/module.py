@@ -262,6 +262,11 @@ class Layer(Module):
         return tuple(input_shape)
 
     @property
+    def who(self) -> str:
+        """How messages name this layer: its class and name, "Conv2D 'conv2d_1'"."""
+        return f"{type(self).__name__} '{self.name}'"
+
+    @property
     def output_shape(self) -> tuple:
         if not self.built:
             raise ValueError(f"Layer '{self.name}' has not been built yet: call it on data first")
@@ -289,7 +294,7 @@ class Layer(Module):
         """Copy `weights` (a list as get_weights() returns) into this layer's parameters, in place.
         Moves weights between models, ours or Keras's: `ours.set_weights(keras_model.get_weights())`."""
         params = self.parameters()
-        who = f"{type(self).__name__} '{self.name}'"
+        who = self.who
         if not self.built and not params:
             raise ValueError(f"set_weights: {who} has not been built yet, so its weights do not exist: give its "
                              f"first layer input_shape=... (or input_dim), or call it on data first")

@@ -4,6 +4,8 @@
     activations.py    Activation, ReLU, Sigmoid, Tanh, Softmax, LeakyReLU, Gaussian
     convolutional.py  Conv2D (Keras, channels-last), Conv2d (PyTorch, channels-first)
     pooling.py        MaxPooling2D, AveragePooling2D, GlobalAveragePooling2D; MaxPool2d, AvgPool2d
+    recurrent.py      SimpleRNN, LSTM, GRU (one loop over time, a cell per kind), Bidirectional; RNN(cell)
+    embedding.py      Embedding: integer ids to learned vectors
 
 Every layer is a `nn.module.Layer`: `build(input_shape)` makes its weights, `forward(x)` computes
 with engine ops (so backward comes from the engine's rules), `get_config()` saves it.
@@ -12,8 +14,11 @@ with engine ops (so backward comes from the engine's rules), `get_config()` save
 from .activations import Activation, Gaussian, LeakyReLU, ReLU, Sigmoid, Softmax, Tanh
 from .convolutional import Conv2d, Conv2D
 from .core import Dense, Dropout, Flatten, Linear
+from .embedding import Embedding
 from .pooling import AveragePooling2D, AvgPool2d, GlobalAveragePooling2D, MaxPool2d, MaxPooling2D
+from .recurrent import GRU, LSTM, RNN, Bidirectional, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
 
 __all__ = ["Dense", "Linear", "Flatten", "Dropout", "Activation", "ReLU", "Sigmoid", "Tanh", "Softmax", "LeakyReLU",
            "Gaussian", "Conv2D", "Conv2d", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D", "MaxPool2d",
-           "AvgPool2d"]
+           "AvgPool2d", "SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", "LSTMCell", "GRUCell",
+           "Embedding"]

@@ -140,3 +140,13 @@ def test_a_missing_keras_layer_says_it_is_not_here_and_what_to_use(name, advice)
         getattr(nn, name)
     with pytest.raises(ImportError, match=rf"nn has no {name}.*{advice}"):
         exec(f"from nn import {name}")
+
+
+def test_gradient_through_time_draws_one_falling_line_per_model(tmp_path):
+    fig = nn.plot.gradient_through_time(steps=15, path=tmp_path / "vg.png")
+    lines = fig.axes[0].get_lines()
+    assert [line.get_label().split(":")[0] for line in lines] == ["SimpleRNN (tanh)", "LSTM (forget bias 1)",
+                                                                  "LSTM (forget bias 3)"]
+    assert fig.axes[0].get_yscale() == "log" and (tmp_path / "vg.png").stat().st_size > 10_000
+    rnn, lstm, open_lstm = (line.get_ydata() for line in lines)
+    assert rnn[0] < rnn[-1] / 10 and open_lstm[0] / open_lstm[-1] > rnn[0] / rnn[-1]

@@ -150,3 +150,21 @@ def test_gradient_through_time_draws_one_falling_line_per_model(tmp_path):
     assert fig.axes[0].get_yscale() == "log" and (tmp_path / "vg.png").stat().st_size > 10_000
     rnn, lstm, open_lstm = (line.get_ydata() for line in lines)
     assert rnn[0] < rnn[-1] / 10 and open_lstm[0] / open_lstm[-1] > rnn[0] / rnn[-1]
+
+
+def test_sine_windows_and_the_shipped_text_round_trip():
+    X, Y = nn.datasets.make_sine_windows(1000, 20)
+    assert X.shape == (1000, 20, 1) and Y.shape == (1000, 1) and X.dtype == np.float32
+    assert np.array_equal(X[1, :-1], X[0, 1:]) and Y[0, 0] == X[1, -1, 0]      # consecutive windows
+    noisy = nn.datasets.sine_wave(200, noise=0.1, random_state=0)
+    assert 0.05 < np.std(noisy - nn.datasets.sine_wave(200)) < 0.15
+    text = nn.datasets.load_text()
+    vocab = nn.datasets.char_vocabulary(text)
+    ids = nn.datasets.text_to_ids(text, vocab)
+    assert 2000 < len(text) < 5000 and ids.dtype == np.int64 and nn.datasets.ids_to_text(ids, vocab) == text
+    Xc, Yc = nn.datasets.windows(ids, 50)
+    assert Xc.shape == (len(ids) - 50, 50) and np.array_equal(Yc[:3], ids[50:53])
+    with pytest.raises(ValueError, match="too short for windows of 50 steps"):
+        nn.datasets.windows(ids[:30], 50)
+    with pytest.raises(ValueError, match=r"characters \['#'\] are not in the vocabulary"):
+        nn.datasets.text_to_ids("#a", vocab)

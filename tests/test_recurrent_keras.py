@@ -142,3 +142,13 @@ def test_initializers_are_keras_kinds():
     theirs.build((None, None, 3))
     assert [w.shape for w in theirs.get_weights()] == [w.shape for w in layer.get_weights()]
     assert theirs.get_weights()[2].tolist() == bias.tolist()
+
+
+@pytest.mark.parametrize("kwargs", [{}, {"maxlen": 3}, {"maxlen": 3, "padding": "post", "truncating": "post"},
+                                    {"maxlen": 6, "value": -1}, {"padding": "post", "dtype": "float32"}])
+def test_pad_sequences_equals_keras(kwargs):
+    keras = oracles.keras()
+    sequences = [[1, 2, 3, 4], [5, 6], [], [7]]
+    ours = nn.preprocessing.pad_sequences(sequences, **kwargs)
+    theirs = keras.utils.pad_sequences(sequences, **kwargs)
+    assert ours.dtype == theirs.dtype and np.array_equal(ours, theirs)

@@ -168,3 +168,36 @@ def test_sine_windows_and_the_shipped_text_round_trip():
         nn.datasets.windows(ids[:30], 50)
     with pytest.raises(ValueError, match=r"characters \['#'\] are not in the vocabulary"):
         nn.datasets.text_to_ids("#a", vocab)
+
+
+@pytest.mark.parametrize("layer", [nn.SimpleRNN(6), nn.SimpleRNN(6, activation="relu", return_sequences=True),
+                                   nn.LSTM(6), nn.LSTM(6, return_sequences=True, go_backwards=True),
+                                   nn.GRU(6), nn.GRU(6, return_sequences=True, go_backwards=True)])
+def test_to_torch_gives_the_same_predictions_and_float64_outputs(layer):
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential([layer, nn.Dense(2)])
+    model.build((None, 7, 3))
+    for p in model.parameters():                                   # random biases: torch's two must be mapped right
+        p.data[...] = np.random.default_rng(0).normal(size=p.shape) * 0.5
+    X = np.random.default_rng(1).normal(size=(4, 7, 3)).astype(np.float32)
+    torch_model = model.to_torch().eval()
+    with torch.no_grad():
+        theirs = torch_model(torch.tensor(X)).numpy()
+    assert np.allclose(model.predict(X), theirs, atol=1e-5)
+    # float64 on both sides: the same numbers to rounding (the engine against an independent implementation)
+    torch64 = model.to_torch().double().eval()
+    for p in model.parameters():
+        p.data = p.data.astype(np.float64)
+    ours = model(Tensor(X.astype(np.float64))).data
+    with torch.no_grad():
+        assert np.allclose(ours, torch64(torch.tensor(X, dtype=torch.float64)).numpy(), rtol=0, atol=1e-13)
+
+
+def test_to_torch_embedding_and_the_recurrent_errors():
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential([nn.Embedding(12, 4, input_shape=(5,)), nn.GRU(3), nn.Dense(2)])
+    ids = np.random.default_rng(0).integers(0, 12, size=(3, 5))
+    with torch.no_grad():
+        assert np.allclose(model.predict(ids), model.to_torch()(torch.tensor(ids)).numpy(), atol=1e-6)
+    with pytest.raises(ValueError, match="reset_after=False"):
+        nn.Sequential([nn.GRU(3, reset_after=False, input_shape=(4, 1))]).to_torch()

@@ -27,7 +27,7 @@ from .metrics import _labels
 from .utils import pyplot as _pyplot
 
 __all__ = ["history", "confusion_matrix", "decision_boundary", "samples", "filters", "feature_maps",
-           "compare_histories", "gradient_through_time"]
+           "compare_histories", "gradient_through_time", "forecast"]
 
 _VALIDATION_COLOR = "#d62728"  # red for validation, blue (C0) for training, as in most course plots
 
@@ -560,5 +560,42 @@ def gradient_through_time(models: Mapping[str, Any] | None = None, X: Any = None
     ax.set_title(title or "The vanishing gradient: what reaches each step, going back in time")
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="lower right", fontsize=8.5)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def forecast(model: Any, X: Any, Y: Any, path: str | os.PathLike | None = None, *, free_run: int = 0,
+             title: str | None = None) -> Any:
+    """A forecaster's predictions against the truth: window i of X predicts Y[i], the next value.
+
+    Plots Y and the one-step-ahead predictions on the windows' time axis; with ``free_run`` > 0 also
+    the model fed its own predictions, starting from the first window, for that many steps: errors
+    then compound, the harder test.
+
+    >>> import nn
+    >>> X, Y = nn.datasets.make_sine_windows(60, 10)
+    >>> model = nn.Sequential([nn.SimpleRNN(4, input_shape=(10, 1)), nn.Dense(1)])
+    >>> len(forecast(model, X, Y, free_run=20).axes[0].get_lines())
+    3
+    """
+    X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y, dtype=np.float32).reshape(len(X), -1)
+    predictions = model.predict(X)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    t = np.arange(len(Y)) + X.shape[1]                   # Y[i] is the value at time i + steps
+    ax.plot(t, Y[:, 0], color="0.6", lw=3, label="truth")
+    ax.plot(t, predictions[:, 0], color="C0", lw=1.3, label="one step ahead")
+    if free_run:
+        window, run = X[:1].copy(), []
+        for _ in range(min(free_run, len(Y))):
+            nxt = model.predict(window)[0, 0]
+            run.append(nxt)
+            window = np.concatenate([window[:, 1:], np.full((1, 1, 1), nxt, dtype=np.float32)], axis=1)
+        ax.plot(t[:len(run)], run, "--", color="C3", lw=1.3, label="fed its own predictions")
+    mse = float(np.mean((predictions - Y) ** 2))
+    ax.set_xlabel("time step")
+    ax.set_title(title or f"Forecast: one step ahead, MSE {mse:.2e}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8.5, frameon=False)   # off the curves
+    ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)

@@ -201,3 +201,17 @@ def test_to_torch_embedding_and_the_recurrent_errors():
         assert np.allclose(model.predict(ids), model.to_torch()(torch.tensor(ids)).numpy(), atol=1e-6)
     with pytest.raises(ValueError, match="reset_after=False"):
         nn.Sequential([nn.GRU(3, reset_after=False, input_shape=(4, 1))]).to_torch()
+
+
+def test_cli_train_model_rnn_forecasts_the_sine(tmp_path, capsys):
+    from nn.cli import main
+    assert main(["train", "--model", "rnn", "--limit", "300", "--epochs", "3", "--verbose", "0",
+                 "--out", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "SimpleRNN(16) → Dense(1)" in out and "test MSE" in out
+    for name in ("forecast.png", "history.png", "model.npz"):
+        assert (tmp_path / name).stat().st_size > 1000
+    model = nn.load_model(tmp_path / "model.npz")
+    X, Y = nn.datasets.make_sine_windows(300, 20)
+    assert float(np.mean((model.predict(X) - Y) ** 2)) < 0.05
+    assert main(["train", "--model", "rnn", "--dataset", "iris", "--out", str(tmp_path)]) != 0

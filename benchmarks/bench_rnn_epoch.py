@@ -69,6 +69,20 @@ def python_loop_lstm(torch, embedding, lstm, dense):
     return forward
 
 
+def add_torch_rows(r: Result, torch, fused_name: str, fused, loop_net, loop, X, Y, batch: int, loss_fn,
+                   epochs: int) -> dict[str, float]:
+    """Time torch's fused module and the same Python loop; returns each one's loss on the first batch."""
+    tX, tY = torch.from_numpy(X), torch.from_numpy(Y)
+    first = {}
+    for name, forward, net in ((fused_name, fused, fused), ("torch, the same Python loop", loop, loop_net)):
+        first[name] = loss_fn(forward(tX[:batch]), tY[:batch]).item()
+        params = [p for n, p in net.named_parameters() if "bias_hh" not in n]   # Keras's one bias, not torch's two
+        t, _ = median_epoch_time(lambda: torch_epoch(torch, forward, params, tX, tY, batch, loss_fn, 1e-2),
+                                 lambda: 0.0, epochs)
+        r.add(name, t, first_loss=first[name])
+    return first
+
+
 def run(quick: bool, repeat: int) -> list[Result]:
     torch = try_import("torch")
     epochs = 1 if quick else max(1, repeat)
@@ -83,18 +97,10 @@ def run(quick: bool, repeat: int) -> list[Result]:
     if torch is None:
         r.skip("torch.nn.RNN", "not installed (pip install torch==2.13.0)")
     else:
-        mse = torch.nn.functional.mse_loss
-        tX, tY = torch.from_numpy(X), torch.from_numpy(Y)
-        fused = model.to_torch()
         loop_net = model.to_torch()
         loop = python_loop_rnn(torch, loop_net[0].rnn, loop_net[1])
-        first = {"torch.nn.RNN": mse(fused(tX[:50]), tY[:50]).item(), "torch, the same Python loop": mse(loop(tX[:50]), tY[:50]).item()}
-        params = [p for n, p in fused.named_parameters() if "bias_hh" not in n]   # Keras's one bias
-        t, _ = median_epoch_time(lambda: torch_epoch(torch, fused, params, tX, tY, 50, mse, 1e-2), lambda: 0.0, epochs)
-        r.add("torch.nn.RNN", t, first_loss=first["torch.nn.RNN"])
-        params = [p for n, p in loop_net.named_parameters() if "bias_hh" not in n]
-        t, _ = median_epoch_time(lambda: torch_epoch(torch, loop, params, tX, tY, 50, mse, 1e-2), lambda: 0.0, epochs)
-        r.add("torch, the same Python loop", t, first_loss=first["torch, the same Python loop"])
+        first = add_torch_rows(r, torch, "torch.nn.RNN", model.to_torch(), loop_net, loop, X, Y, 50,
+                               torch.nn.functional.mse_loss, epochs)
     model.compile(nn.Adam(1e-2), "mse")
     first_nn = float(model.evaluate(X[:50], Y[:50], verbose=0))
     if torch is not None:
@@ -112,18 +118,11 @@ def run(quick: bool, repeat: int) -> list[Result]:
     if torch is None:
         r.skip("torch.nn.LSTM", "not installed (pip install torch==2.13.0)")
     else:
-        ce = torch.nn.functional.cross_entropy
-        tX, tY = torch.from_numpy(X), torch.from_numpy(Y)
-        fused = model.to_torch()[:-1]                        # logits: cross_entropy takes them (nn fuses the same)
         loop_net = model.to_torch()
         loop = python_loop_lstm(torch, loop_net[0], loop_net[1].rnn, loop_net[2])
-        first = {"torch.nn.LSTM": ce(fused(tX[:32]), tY[:32]).item(), "torch, the same Python loop": ce(loop(tX[:32]), tY[:32]).item()}
-        params = [p for n, p in fused.named_parameters() if "bias_hh" not in n]
-        t, _ = median_epoch_time(lambda: torch_epoch(torch, fused, params, tX, tY, 32, ce, 1e-2), lambda: 0.0, epochs)
-        r.add("torch.nn.LSTM", t, first_loss=first["torch.nn.LSTM"])
-        params = [p for n, p in loop_net.named_parameters() if "bias_hh" not in n]
-        t, _ = median_epoch_time(lambda: torch_epoch(torch, loop, params, tX, tY, 32, ce, 1e-2), lambda: 0.0, epochs)
-        r.add("torch, the same Python loop", t, first_loss=first["torch, the same Python loop"])
+        fused = model.to_torch()[:-1]                        # logits: cross_entropy takes them (nn fuses the same)
+        first = add_torch_rows(r, torch, "torch.nn.LSTM", fused, loop_net, loop, X, Y, 32,
+                               torch.nn.functional.cross_entropy, epochs)
     model.compile(nn.Adam(1e-2), "sparse_categorical_crossentropy")
     first_nn = float(model.evaluate(X[:32], Y[:32], verbose=0))
     if torch is not None:

@@ -16,6 +16,16 @@ Each layer becomes its PyTorch twin, weights copied (not shared):
     MaxPooling2D / AveragePooling2D  ->  torch.nn.MaxPool2d / AvgPool2d (after a -inf pad for 'same' max pooling)
     GlobalAveragePooling2D    ->  torch.nn.AdaptiveAvgPool2d(1), then Flatten
     Conv2d / MaxPool2d / AvgPool2d (PyTorch's own layers)  ->  themselves
+    SimpleRNN / LSTM / GRU    ->  torch.nn.RNN / LSTM / GRU(batch_first=True), weight_ih = kernelᵀ,
+                                  weight_hh = recurrent_kernelᵀ; inside a module that keeps the output
+                                  (the last step, or every step with return_sequences) and reads the
+                                  input reversed for go_backwards
+    Embedding                 ->  torch.nn.Embedding, the same table
+
+Recurrent weights: torch keeps two biases, b_ih and b_hh, where Keras keeps one (b_ih = bias,
+b_hh = 0). LSTM gates are in the same order in both (i, f, g/c, o). A GRU's are not: Keras stacks
+z, r, h, torch r, z, n, so the blocks are reordered; and torch's GRU is Keras's reset_after=True
+(b_ih = bias[0], b_hh = bias[1]), so a GRU with reset_after=False has no torch twin.
 
 Images: nn's Keras layers are channels-last (N, H, W, C), torch's channels-first (N, C, H, W). The
 torch model takes the same channels-last input as the nn model: a Permute(0, 3, 1, 2) at its front
@@ -53,6 +63,7 @@ from . import activations
 from .layers import (Activation, AveragePooling2D, AvgPool2d, Conv2d, Conv2D, Dense, Dropout, Flatten,
                      GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D)
 from .layers.pooling import _Pooling2D
+from .layers import GRU, LSTM, Embedding, SimpleRNN
 
 INSTALL_HINT = ("model.to_torch() needs PyTorch, which tinygrad_edu does not install: pip install torch "
                 "(on the course machines, the CPU build: pip install torch==2.13.0)")
@@ -201,9 +212,69 @@ def _convert(torch: Any, layer: Any) -> list[tuple[str, Any]]:
         slope = layer.negative_slope if isinstance(layer, LeakyReLU) else 0.01
         act = _activation_module(torch, layer.activation_name, layer.name, slope)
         return [(name, act if act is not None else torch.nn.Identity())]
+    if isinstance(layer, (SimpleRNN, LSTM, GRU)):
+        return [(name, _recurrent(torch, layer))]
+    if isinstance(layer, Embedding):
+        embedding = torch.nn.Embedding(layer.input_dim, layer.output_dim)
+        embedding.weight = _parameter(torch, layer.embeddings.data)
+        return [(name, embedding)]
     if hasattr(layer, "layers"):                # a Sequential inside the model (read by its attributes:
         return [(name, to_torch(layer))]        # Sequential imports this module)
     raise TypeError(f"to_torch: no PyTorch counterpart for layer '{layer.name}' of type {type(layer).__name__}")
+
+
+def _recurrent(torch: Any, layer: Any) -> Any:
+    """torch.nn.RNN / LSTM / GRU with `layer`'s weights, in a module returning what the Keras layer returns."""
+    if layer.return_state:
+        raise ValueError(f"to_torch: {type(layer).__name__} '{layer.name}' has return_state=True; a torch.nn.Sequential "
+                         f"passes one tensor from layer to layer, so convert a model without it")
+    cell = layer.cell
+    acts = [activations.name_of(cell.activation), activations.name_of(getattr(cell, "recurrent_activation", None))]
+    features, units = layer.input_shape[-1], layer.units
+    if isinstance(layer, SimpleRNN):
+        if acts[0] not in ("tanh", "relu"):
+            raise ValueError(f"to_torch: SimpleRNN '{layer.name}' uses {acts[0]!r}; torch.nn.RNN has tanh and relu")
+        module = torch.nn.RNN(features, units, nonlinearity=acts[0], batch_first=True, bias=cell.use_bias)
+    else:
+        if acts != ["tanh", "sigmoid"]:
+            raise ValueError(f"to_torch: {type(layer).__name__} '{layer.name}' uses activations {acts}; torch's has "
+                             f"tanh and sigmoid gates only")
+        if isinstance(layer, GRU) and not cell.reset_after:
+            raise ValueError(f"to_torch: GRU '{layer.name}' has reset_after=False; torch.nn.GRU applies the reset gate "
+                             f"after the matmul, as Keras's reset_after=True (its default)")
+        kind = torch.nn.LSTM if isinstance(layer, LSTM) else torch.nn.GRU
+        module = kind(features, units, batch_first=True, bias=cell.use_bias)
+    kernel, recurrent = cell.kernel.data, cell.recurrent_kernel.data
+    bias = cell.bias.data if cell.use_bias else None
+    b_ih, b_hh = (bias[0], bias[1]) if isinstance(layer, GRU) and bias is not None else (bias, None)
+    if isinstance(layer, GRU):                  # Keras's blocks z, r, h -> torch's r, z, n
+        order = np.r_[units:2 * units, 0:units, 2 * units:3 * units]
+        kernel, recurrent = kernel[:, order], recurrent[:, order]
+        b_ih = b_ih[order] if b_ih is not None else None
+        b_hh = b_hh[order] if b_hh is not None else None
+    module.weight_ih_l0 = _parameter(torch, kernel.T)
+    module.weight_hh_l0 = _parameter(torch, recurrent.T)
+    if bias is not None:
+        module.bias_ih_l0 = _parameter(torch, b_ih)
+        module.bias_hh_l0 = _parameter(torch, b_hh if b_hh is not None else np.zeros_like(b_ih))
+
+    class KerasRecurrent(torch.nn.Module):
+        """The torch recurrent module, returning Keras's output: every step's h (return_sequences) or the last."""
+
+        def __init__(self, rnn: Any, return_sequences: bool, go_backwards: bool):
+            super().__init__()
+            self.rnn, self.return_sequences, self.go_backwards = rnn, return_sequences, go_backwards
+
+        def forward(self, x: Any) -> Any:
+            if self.go_backwards:
+                x = torch.flip(x, dims=(1,))   # Keras reads x_T first, and returns its outputs in that order
+            out, _ = self.rnn(x)
+            return out if self.return_sequences else out[:, -1]
+
+        def extra_repr(self) -> str:
+            return f"return_sequences={self.return_sequences}, go_backwards={self.go_backwards}"
+
+    return KerasRecurrent(module, layer.return_sequences, layer.go_backwards)
 
 
 def to_torch(model: Any) -> Any:

@@ -323,8 +323,8 @@ class Trainer:
         if X.ndim == 1:
             raise ValueError(f"{what}: X has shape {X.shape}, one number per sample; give it a feature axis, "
                              f"X.reshape(-1, 1), so each sample is a row")
-        if X.dtype != np.float32:
-            X = X.astype(np.float32)      # Keras's floatx: float64 data would make every op float64
+        if X.dtype != np.float32 and not (X.dtype.kind in "iu" and getattr(self, "takes_ids", False)):
+            X = X.astype(np.float32)      # Keras's floatx (token ids for an Embedding stay integers)
         _check_finite(X, "X", what)
         if not self.built:
             self.build((None,) + X.shape[1:])

@@ -288,3 +288,15 @@ def test_2d_gan_covers_all_8_modes_from_a_fixed_seed():
         G = gan_2d.train(1000, seed=0)["G"]
     z = np.random.default_rng(1).standard_normal((2000, 2)).astype(np.float32)
     assert gan_2d.modes_covered(G.predict(z)) == 8
+
+
+def test_digits_per_epoch_rows_numbered_and_pixels_on_one_scale(tmp_path):
+    """Rows named by the epochs given; tanh's [-1, 1] drawn on that fixed scale (noise is not stretched)."""
+    from nn import plot_gan
+    images = [np.full((10, 784), -1.0, np.float32), np.linspace(-0.5, 0.5, 7840, dtype=np.float32).reshape(10, 784)]
+    fig = plot_gan.digits_per_epoch(images, epochs=[1, 5])
+    axes = fig.axes
+    assert [axes[0].get_ylabel(), axes[10].get_ylabel()] == ["epoch 1", "epoch 5"]
+    assert axes[10].images[0].get_clim() == (-1.0, 1.0)
+    plot_gan.digits_per_epoch(images, tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 1000

@@ -37,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 
-BENCHMARKS = ["mnist_epoch", "cnn_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep", "hvp"]
+BENCHMARKS = ["mnist_epoch", "cnn_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep", "hvp", "gan_step"]
 
 
 def main(argv=None) -> int:

@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 
-BENCHMARKS = ["mnist_epoch", "cnn_epoch", "rnn_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep", "hvp"]
+BENCHMARKS = ["mnist_epoch", "cnn_epoch", "rnn_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep", "hvp",
+              "gan_step"]
 
 
 def main(argv=None) -> int:

@@ -28,6 +28,7 @@
                      scikit-learn's accuracy_score, precision_recall_fscore_support, ConfusionMatrixDisplay,
                      plot_confusion_matrix
     plot.py          history, confusion_matrix, decision_boundary, samples (matplotlib, loaded lazily)
+    plot_gan.py      a GAN's pictures: frames of a 2-D GAN (grid, GIF), the two losses, mode collapse, digits per epoch
     manual/          backprop by hand, NumPy only, in the lecture's notation, held against autodiff:
       mlp.py           MLP (A(in), δ(out), δ(h), Δ = Aᵀδ + λW), compare(), check()
       cnn.py           convolution and pooling forward and backward, CNN, compare_cnn()
@@ -57,7 +58,7 @@ from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 from .saving import load_model
 from .seed import manual_seed
 from .sequential import Sequential
-from . import datasets, metrics, plot, preprocessing, utils  # data, scores and pictures
+from . import datasets, metrics, plot, plot_gan, preprocessing, utils  # data, scores and pictures
 from .utils import to_categorical
 from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff
 from . import scalar  # micrograd's Neuron / Layer / MLP over scalar Values

@@ -15,7 +15,14 @@ Each layer becomes its PyTorch twin, weights copied (not shared):
                                   after a ZeroPad2d for 'same' (TensorFlow's: the odd extra row/column bottom/right)
     MaxPooling2D / AveragePooling2D  ->  torch.nn.MaxPool2d / AvgPool2d (after a -inf pad for 'same' max pooling)
     GlobalAveragePooling2D    ->  torch.nn.AdaptiveAvgPool2d(1), then Flatten
-    Conv2d / MaxPool2d / AvgPool2d (PyTorch's own layers)  ->  themselves
+    Conv2DTranspose(filters, (kh, kw), strides, padding)  ->  torch.nn.ConvTranspose2d(in, filters, (kh, kw), stride)
+                                  with weight = kernel.permute(3, 2, 0, 1), output_padding for a kernel smaller than
+                                  the stride, then a crop to Keras's size for 'same' (the rows 'same' Conv2D pads)
+    UpSampling2D(size)        ->  torch.nn.Upsample(scale_factor=size, mode='nearest')
+    BatchNormalization        ->  torch.nn.BatchNorm2d on images, BatchNorm1d on features: gamma, beta and the
+                                  moving statistics copied, eps = epsilon, momentum = 1 - Keras's momentum
+    Reshape(target_shape)     ->  torch.nn.Unflatten(1, target_shape) after a Flatten (channels-last, as Keras)
+    Conv2d / MaxPool2d / AvgPool2d / ConvTranspose2d / BatchNorm1d / BatchNorm2d (PyTorch's own)  ->  themselves
     SimpleRNN / LSTM / GRU    ->  torch.nn.RNN / LSTM / GRU(batch_first=True), weight_ih = kernelᵀ,
                                   weight_hh = recurrent_kernelᵀ; inside a module that keeps the output
                                   (the last step, or every step with return_sequences) and reads the
@@ -60,8 +67,9 @@ from typing import Any
 import numpy as np
 
 from . import activations
-from .layers import (Activation, AveragePooling2D, AvgPool2d, Conv2d, Conv2D, Dense, Dropout, Flatten,
-                     GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D)
+from .layers import (Activation, AveragePooling2D, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormalization, Conv2d,
+                     Conv2D, Conv2DTranspose, ConvTranspose2d, Dense, Dropout, Flatten, GlobalAveragePooling2D,
+                     LeakyReLU, Linear, MaxPool2d, MaxPooling2D, Reshape, UpSampling2D)
 from .layers.pooling import _Pooling2D
 from .layers import GRU, LSTM, Embedding, SimpleRNN
 
@@ -127,6 +135,25 @@ def _permute_module(torch: Any, dims: tuple) -> Any:
     return Permute(dims)
 
 
+def _crop_module(torch: Any, top: int, left: int, size: tuple) -> Any:
+    """x[:, :, top:top + h, left:left + w] as a torch module: Conv2DTranspose's 'same' output size."""
+
+    class Crop(torch.nn.Module):
+        """The (h, w) window from (top, left) of (N, C, H, W) images."""
+
+        def __init__(self, top: int, left: int, size: tuple):
+            super().__init__()
+            self.top, self.left, self.size = top, left, tuple(size)
+
+        def forward(self, x: Any) -> Any:
+            return x[:, :, self.top:self.top + self.size[0], self.left:self.left + self.size[1]]
+
+        def extra_repr(self) -> str:
+            return f"top={self.top}, left={self.left}, size={self.size}"
+
+    return Crop(top, left, size)
+
+
 def _same_padding(layer: Any, size: tuple, strides: tuple) -> tuple[int, int, int, int]:
     """TensorFlow's 'same' padding for `layer`'s input as (left, right, top, bottom), ZeroPad2d's order."""
     (top, bottom), (left, right) = [divmod(max((-(-n // s) - 1) * s + k - n, 0), 2)
@@ -137,6 +164,12 @@ def _same_padding(layer: Any, size: tuple, strides: tuple) -> tuple[int, int, in
 
 def _channels_last_image_layer(torch: Any, layer: Any, name: str) -> list[tuple[str, Any]]:
     """The torch modules for a Keras image layer, on channels-first data."""
+    if isinstance(layer, Conv2DTranspose):
+        return _conv_transpose(torch, layer, name)
+    if isinstance(layer, UpSampling2D):
+        return [(name, torch.nn.Upsample(scale_factor=tuple(float(s) for s in layer.size), mode="nearest"))]
+    if isinstance(layer, BatchNormalization):
+        return [(name, _batch_norm(torch, layer, torch.nn.BatchNorm2d))]
     if isinstance(layer, Conv2D):
         conv = torch.nn.Conv2d(layer.kernel.shape[2], layer.filters, layer.kernel_size, stride=layer.strides,
                                bias=layer.use_bias)
@@ -161,6 +194,39 @@ def _channels_last_image_layer(torch: Any, layer: Any, name: str) -> list[tuple[
         return [(name, torch.nn.AvgPool2d(layer.pool_size, stride=layer.strides))]
     # GlobalAveragePooling2D
     return [(name, torch.nn.AdaptiveAvgPool2d(1)), (f"{name}_flatten", torch.nn.Flatten())]
+
+
+def _conv_transpose(torch: Any, layer: Any, name: str) -> list[tuple[str, Any]]:
+    """Conv2DTranspose as ConvTranspose2d without padding, whose output ((H-1)·s + k) is the 'valid'
+    one; a kernel smaller than the stride leaves s - k more rows in Keras's (output_padding); 'same'
+    keeps H·s rows, dropping the ones a 'same' Conv2D of that output would pad on top (and left)."""
+    k, s = layer.kernel_size, layer.strides
+    conv = torch.nn.ConvTranspose2d(layer.kernel.shape[3], layer.filters, k, stride=s, bias=layer.use_bias,
+                                    output_padding=tuple(max(si - ki, 0) for ki, si in zip(k, s)))
+    conv.weight = _parameter(torch, layer.kernel.data.transpose(3, 2, 0, 1))    # (kh, kw, out, in) -> (in, out, kh, kw)
+    if layer.use_bias:
+        conv.bias = _parameter(torch, layer.bias.data)
+    parts = [(name, conv)]
+    if layer.padding == "same":
+        top, left = (max(ki - si, 0) // 2 for ki, si in zip(k, s))
+        parts.append((f"{name}_crop", _crop_module(torch, top, left, layer.output_shape[1:3])))
+    act = _activation_module(torch, layer.activation_name, layer.name)
+    return parts + ([(f"{name}_{layer.activation_name}", act)] if act is not None else [])
+
+
+def _batch_norm(torch: Any, layer: Any, cls: Any) -> Any:
+    """BatchNorm1d/2d holding a BatchNormalization's weights (gamma 1 and beta 0 where it has none)."""
+    if layer.axis not in (-1, len(layer.input_shape) - 1):
+        raise ValueError(f"to_torch: BatchNormalization '{layer.name}' normalizes axis {layer.axis}; only the "
+                         f"channels' axis (-1, Keras's default) is converted")
+    channels = layer.moving_mean.shape[0]
+    norm = cls(channels, eps=layer.epsilon, momentum=1 - layer.momentum)
+    with torch.no_grad():
+        norm.weight.copy_(torch.tensor(layer.gamma.data if layer.scale else np.ones(channels, np.float32)))
+        norm.bias.copy_(torch.tensor(layer.beta.data if layer.center else np.zeros(channels, np.float32)))
+        norm.running_mean.copy_(torch.tensor(layer.moving_mean.data))
+        norm.running_var.copy_(torch.tensor(layer.moving_variance.data))
+    return norm
 
 
 def _parameter(torch: Any, array: np.ndarray) -> Any:
@@ -196,6 +262,31 @@ def _convert(torch: Any, layer: Any) -> list[tuple[str, Any]]:
         if layer.use_bias:
             conv.bias = _parameter(torch, layer.bias.data)
         return [(name, conv)]
+    if isinstance(layer, ConvTranspose2d):
+        conv = torch.nn.ConvTranspose2d(layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,
+                                        padding=layer.padding, output_padding=layer.output_padding,
+                                        bias=layer.use_bias)
+        conv.weight = _parameter(torch, layer.weight.data)
+        if layer.use_bias:
+            conv.bias = _parameter(torch, layer.bias.data)
+        return [(name, conv)]
+    if isinstance(layer, (BatchNorm1d, BatchNorm2d)):
+        norm = (torch.nn.BatchNorm1d if isinstance(layer, BatchNorm1d) else torch.nn.BatchNorm2d)(
+            layer.num_features, eps=layer.eps, momentum=layer.momentum, affine=layer.affine)
+        with torch.no_grad():
+            if layer.affine:
+                norm.weight.copy_(torch.tensor(layer.weight.data))
+                norm.bias.copy_(torch.tensor(layer.bias.data))
+            norm.running_mean.copy_(torch.tensor(layer.running_mean.data))
+            norm.running_var.copy_(torch.tensor(layer.running_var.data))
+        return [(name, norm)]
+    if isinstance(layer, BatchNormalization):          # on features (N, F); images went to BatchNorm2d
+        if len(layer.input_shape) != 2:
+            raise ValueError(f"to_torch: BatchNormalization '{layer.name}' on input shape {layer.input_shape}: only "
+                             f"features (N, F) and images (N, H, W, C) are converted")
+        return [(name, _batch_norm(torch, layer, torch.nn.BatchNorm1d))]
+    if isinstance(layer, Reshape):
+        return [(f"{name}_flatten", torch.nn.Flatten()), (name, torch.nn.Unflatten(1, layer.output_shape[1:]))]
     if isinstance(layer, (MaxPool2d, AvgPool2d)):
         cls = torch.nn.MaxPool2d if isinstance(layer, MaxPool2d) else torch.nn.AvgPool2d
         return [(name, cls(layer.kernel_size, stride=layer.stride, padding=layer.padding))]
@@ -291,7 +382,10 @@ def to_torch(model: Any) -> Any:
     channels_first = False            # True between the front Permute and Flatten (see the module docstring)
     for layer in model.layers:
         name = layer.name.replace(".", "_")
-        if isinstance(layer, (Conv2D, _Pooling2D, GlobalAveragePooling2D)):
+        if channels_first and isinstance(layer, Activation) and layer.activation_name != "softmax":   # elementwise
+            converted = _convert(torch, layer)
+        elif isinstance(layer, (Conv2D, _Pooling2D, GlobalAveragePooling2D, UpSampling2D)) or (
+                isinstance(layer, BatchNormalization) and len(layer.input_shape) == 4):
             if not channels_first:
                 modules[f"{name}_to_channels_first"] = _permute_module(torch, (0, 3, 1, 2))
                 channels_first = True

@@ -25,6 +25,7 @@ DEMOS = ROOT / "demos"
 OUT = DEMOS / "out"
 EXPECTED = ["micrograd_neuron", "line_fit", "xor", "moons", "forward_vs_reverse", "backprop_by_hand", "mnist_mlp"]
 NAMES = sorted({p.stem for p in DEMOS.glob("*.py")} | set(EXPECTED))
+WITH_ARGUMENTS = ["gan_mnist --dcgan"]        # a second mode of a demo, run the same way
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # a path or file name ending in .png, as the demos print them: absolute, or relative to demos/out
@@ -60,8 +61,9 @@ def named_pngs(output: str) -> list[Path]:
     return paths
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", NAMES + WITH_ARGUMENTS)
 def test_demo_runs_and_writes_its_pictures(name: str, tmp_path: Path) -> None:
+    name, *arguments = name.split()
     script = DEMOS / f"{name}.py"
     if not script.exists():
         pytest.skip(f"demos/{name}.py does not exist yet")
@@ -69,7 +71,7 @@ def test_demo_runs_and_writes_its_pictures(name: str, tmp_path: Path) -> None:
     if "load_mnist" in script.read_text() and not env.get("TINYGRAD_EDU_DATA"):
         pytest.skip(f"demos/{name}.py needs MNIST: set TINYGRAD_EDU_DATA or put shared/data/mnist beside the repo")
     started = time.time() - 1.0      # file systems store mtimes coarsely: allow a second of slack
-    run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+    run = subprocess.run([sys.executable, str(script), *arguments], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, f"demos/{name}.py exited with {run.returncode}\n--- stdout\n{run.stdout[-3000:]}" \
                                 f"\n--- stderr\n{run.stderr[-3000:]}"

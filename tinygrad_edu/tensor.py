@@ -233,8 +233,9 @@ class Tensor(Node, ElementwiseMath):
         return (d * d).sum(axes, keepdims) / (count - ddof)
 
     def std(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
-        """√var, as np.std."""
-        return self.var(axis, keepdims, ddof=ddof).sqrt()
+        """√var, as np.std. Where the spread is 0 (all entries equal, one entry, a 0-d tensor) its
+        gradient is 0, as torch's (√ of 0 would give 0 · ∞ = nan)."""
+        return _root(self.var(axis, keepdims, ddof=ddof), 2)
 
     def norm(self, ord: float = 2, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A002
         """The vector norm (Σ |x|^ord)^(1/ord) of the entries (along axis), as torch.linalg.vector_norm:
@@ -253,11 +254,7 @@ class Tensor(Node, ElementwiseMath):
         m = np.where((m > 0) & np.isfinite(m), m, 1).astype(self.dtype)
         scaled = self / m
         total = (scaled * scaled if ord == 2 else scaled.abs() ** ord).sum(axes, keepdims)
-        zero = total.data == 0
-        if zero.any():    # the root taken of 1 where the total is 0, then replaced by 0: no gradient reaches √0
-            root = where(zero, 0.0, where(zero, 1.0, total).sqrt() if ord == 2 else where(zero, 1.0, total) ** (1 / ord))
-        else:
-            root = total.sqrt() if ord == 2 else total ** (1 / ord)
+        root = _root(total, ord)
         return root * (m if keepdims else m.reshape(root.shape))
 
     def logsumexp(self, axis=None, keepdims: bool = False) -> Tensor:
@@ -424,6 +421,17 @@ def where(cond, a, b) -> Tensor:
     a, b = _tensors(a, b)
     _broadcast_shape("where", cond, a, b)
     return apply(ops.where, cond, a, b)
+
+
+def _root(total: Tensor, ord: float) -> Tensor:
+    """total^(1/ord) for norm and std, whose gradient is 0 where total is 0, as torch's: the slope of
+    the root is ∞ at 0, and g · ∞ · (∂total = 0) would be nan. There the root is taken of 1 instead
+    and replaced by 0, so no gradient reaches it."""
+    zero = total.data == 0
+    if not zero.any():
+        return total.sqrt() if ord == 2 else total ** (1 / ord)
+    safe = where(zero, 1.0, total)
+    return where(zero, 0.0, safe.sqrt() if ord == 2 else safe ** (1 / ord))
 
 
 def maximum(a, b) -> Tensor:

@@ -1,0 +1,41 @@
+"""The engine's edge points a newcomer hit (issue 26): std and var where the spread is 0, backward
+on a node that needs no gradient, sinh and cosh near the end of float64, reductions over empty
+axes, 0-d softmax, and the transformations' shapes for vector and tuple outputs."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import oracles
+from tinygrad_edu import Tensor, Value, gradcheck, gradgradcheck
+
+# shape, axis: a constant vector, a 0-d tensor, size-1 axes, a constant row next to a spread one
+ZERO_SPREAD = [((3,), None), ((), None), ((2, 1), 1), ((1, 3), 0), ((2, 3), 1)]
+
+
+@pytest.mark.parametrize("shape, axis", ZERO_SPREAD)
+@pytest.mark.parametrize("name", ["std", "var"])
+def test_std_and_var_at_zero_spread_have_zero_gradient_as_torch(name, shape, axis):
+    torch = oracles.torch()
+    data = np.full(shape, 1.5)
+    if shape == (2, 3):
+        data[1] = [1.0, 2.0, 4.0]                         # a row with spread beside a constant one
+    x = Tensor(data, requires_grad=True)
+    out = getattr(x, name)(axis)
+    out.sum().backward()
+    t = torch.tensor(data, requires_grad=True)
+    expected = getattr(t, name)(dim=axis, correction=0)
+    expected.sum().backward()
+    np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=1e-15, atol=0)
+    assert np.all(np.isfinite(x.grad)), x.grad
+    np.testing.assert_allclose(x.grad, t.grad.numpy(), rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("shape, axis", ZERO_SPREAD)
+def test_std_at_zero_spread_passes_gradcheck_and_gradgradcheck(shape, axis):
+    data = np.full(shape, -0.25)
+    assert gradcheck(lambda x: x.std(axis), [data])
+    assert gradgradcheck(lambda x: x.std(axis), [data + np.arange(data.size).reshape(shape)])
+    assert gradcheck(lambda x: x.std(ddof=1), [np.full(4, 2.0)])           # torch's default, unbiased

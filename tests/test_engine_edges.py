@@ -39,3 +39,14 @@ def test_std_at_zero_spread_passes_gradcheck_and_gradgradcheck(shape, axis):
     assert gradcheck(lambda x: x.std(axis), [data])
     assert gradgradcheck(lambda x: x.std(axis), [data + np.arange(data.size).reshape(shape)])
     assert gradcheck(lambda x: x.std(ddof=1), [np.full(4, 2.0)])           # torch's default, unbiased
+
+
+@pytest.mark.parametrize("make", [lambda: Value(1.0, requires_grad=False),
+                                  lambda: Value(2.0, requires_grad=False) * 3.0,
+                                  lambda: Tensor(1.0),
+                                  lambda: Tensor([1.0, 2.0]).sum()], ids=["Value", "Value op", "Tensor", "Tensor op"])
+def test_backward_on_a_node_that_needs_no_gradient_raises_the_same_error_for_value_and_tensor(make):
+    node = make()
+    with pytest.raises(RuntimeError, match=r"backward\(\): this (Value|Tensor) does not require a gradient"):
+        node.backward()
+    assert node.grad in (0.0, None)                      # nothing was set quietly

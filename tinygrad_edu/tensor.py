@@ -64,10 +64,6 @@ class Tensor(Node, ElementwiseMath):
         >>> (x ** 3).sum().backward(create_graph=True)     # x.grad = 3x², a Tensor
         >>> g = x.grad; x.zero_grad(); g.sum().backward()  # x.grad = 6x
         """
-        if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require a gradient: no tensor it was computed from "
-                               "has requires_grad=True (or it was computed under no_grad()), so there is nothing to "
-                               "differentiate")
         if grad is None:
             if self.size != 1:
                 raise RuntimeError(

@@ -50,3 +50,31 @@ def test_backward_on_a_node_that_needs_no_gradient_raises_the_same_error_for_val
     with pytest.raises(RuntimeError, match=r"backward\(\): this (Value|Tensor) does not require a gradient"):
         node.backward()
     assert node.grad in (0.0, None)                      # nothing was set quietly
+
+
+# |x| where eˣ overflows (x > 709.78) but sinh x and cosh x are still finite (up to 710.47)
+NEAR_THE_END = [709.79, 710.0, 710.4, 710.47]
+
+
+@pytest.mark.parametrize("x", NEAR_THE_END + [-x for x in NEAR_THE_END])
+def test_sinh_and_cosh_stay_finite_where_exp_overflows(x):
+    for make in (lambda v: Value(v), lambda v: Tensor(v, requires_grad=True, dtype=np.float64)):
+        s, c = make(x), make(x)
+        ys, yc = s.sinh(), c.cosh()
+        ys.backward(); yc.backward()
+        assert float(ys.data) == pytest.approx(math.sinh(x), rel=1e-14)
+        assert float(yc.data) == pytest.approx(math.cosh(x), rel=1e-14)
+        assert float(s.grad) == pytest.approx(math.cosh(x), rel=1e-14)      # sinh' = cosh
+        assert float(c.grad) == pytest.approx(math.sinh(x), rel=1e-14)      # cosh' = sinh
+
+
+def test_sinh_and_cosh_second_derivatives_stay_finite_where_exp_overflows():
+    from tinygrad_edu import grad
+    x = np.array([710.4, -710.4])
+    np.testing.assert_allclose(grad(lambda t: grad(lambda u: u.sinh().sum())(t).sum())(x), np.sinh(x), rtol=1e-14)
+    np.testing.assert_allclose(grad(lambda t: grad(lambda u: u.cosh().sum())(t).sum())(x), np.cosh(x), rtol=1e-14)
+
+
+def test_sinh_keeps_every_digit_of_a_small_x():
+    for x in (1e-300, 1e-8, -3e-5):
+        assert Value(x).sinh().data == pytest.approx(math.sinh(x), rel=3e-16, abs=0)

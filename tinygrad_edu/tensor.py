@@ -177,11 +177,16 @@ class Tensor(Node, ElementwiseMath):
         return self.clip(min, max)
 
     def softmax(self, axis: int = -1) -> Tensor:
-        """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine."""
+        """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine. A 0-d tensor
+        is one logit, a vector of one entry (as torch's): its softmax is 1."""
+        if self.ndim == 0:
+            return self.reshape(1).softmax(axis).reshape(())
         return apply(ops.softmax, self, axis=self._axis("softmax", axis))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - log Σ eˣ along axis, stable for logits of ±1000."""
+        """x - log Σ eˣ along axis, stable for logits of ±1000 (0-d: log 1 = 0, as softmax)."""
+        if self.ndim == 0:
+            return self.reshape(1).log_softmax(axis).reshape(())
         return apply(ops.log_softmax, self, axis=self._axis("log_softmax", axis))
 
     # ---- reductions ------------------------------------------------------------------------------
@@ -355,14 +360,17 @@ class Tensor(Node, ElementwiseMath):
             raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {self.shape}") from None
 
     def _axes(self, name: str, axis, nonempty: bool = False):
-        if nonempty and self.size == 0:
-            raise ValueError(f"{name}: the tensor is empty (shape {self.shape}); {name} of no numbers is undefined")
-        if axis is None:
-            return None
+        """axis as a tuple of axes (None: all of them). With `nonempty` (max, min, ...), each axis
+        reduced must have entries: the max of no numbers is undefined, but the max along an axis
+        of 3 of a (0, 3) tensor is the empty (0,), as in NumPy."""
         try:
-            return normalize_axis_tuple(axis, self.ndim)
+            axes = None if axis is None else normalize_axis_tuple(axis, self.ndim)
         except (np.exceptions.AxisError, TypeError):
             raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {self.shape}") from None
+        if nonempty and 0 in (self.shape if axes is None else [self.shape[a] for a in axes]):
+            where = "the tensor" if axis is None else f"axis {axis} of the tensor"
+            raise ValueError(f"{name}: {where} is empty (shape {self.shape}); {name} of no numbers is undefined")
+        return axes
 
 
 # ---- module functions ----------------------------------------------------------------------------

@@ -349,3 +349,17 @@ def test_a_collapsed_tensor_graph_with_groups_of_several_shapes_draws():
     loss.backward()
     source = draw_graph(loss, collapse="neuron").source
     assert "<B>layer</B>" in source and "<B>loss</B>" in source and "g0 -> g1" in source
+
+
+def test_a_subtraction_is_drawn_as_one_minus_node():
+    # composed as a + (-1)·b it drew "* -1.0" then "+": a student wrote y - t
+    y, t = Value(3.0, label="y"), Value(1.0, label="t")
+    e = y - t
+    e.backward()
+    assert [n.op.name for n in topological_order(e) if n.op] == ["-"]
+    assert (y.grad, t.grad) == (1.0, -1.0)
+    src = draw_graph(e).source
+    assert "label=\"*\"" not in src and "label=\"-\"" in src and "dashed" not in src   # no constant -1.0 box
+    T = Tensor([[1.0, 2.0]], requires_grad=True)
+    (T - Tensor([[0.5], [1.0]])).sum().backward()           # broadcast: summed back, negated for b
+    np.testing.assert_array_equal(T.grad, [[2.0, 2.0]])

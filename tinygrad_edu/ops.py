@@ -37,7 +37,7 @@ tangent to the output's shape, so no rule here knows about broadcasting. Variadi
 input's position `i`.
 
 Few primitives, the rest composed (a composed op needs no rule, so it cannot have a wrong one):
-`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py`, `tensor.py`
+`-x` is (-1)·x, `min` is -max(-x), `clip` is a `where`, and in `composed.py`, `tensor.py`
 and `einsumfunc.py` tan, square, softplus, gelu, silu, minimum, prod, var, std, norm,
 logsumexp, squeeze, expand_dims and einsum. Kept although composable: `relu` (its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
 showing its slope in a picture of a network, where a `where` would draw three),
@@ -130,6 +130,11 @@ def one(xp, out, *xs, **attrs):
 # ---- elementwise, two inputs: ∂out/∂a, ∂out/∂b ----------------------------------------------
 
 add = elementwise("+", "a + b", lambda xp, a, b: a + b, one, one)
+
+# a row of its own, although a + (-1)·b would do: a picture of y - t then shows one "-" node where
+# the composition drew a "* -1.0" and a "+", and a student reads the subtraction they wrote
+sub = elementwise("-", "a - b", lambda xp, a, b: a - b, one,
+    lambda xp, out, a, b: -1)
 
 mul = elementwise("*", "a · b", lambda xp, a, b: a * b,
     lambda xp, out, a, b: b,

@@ -134,8 +134,8 @@ class Tensor(Node, ElementwiseMath):
     # ---- elementwise arithmetic: numbers and arrays on either side -------------------------------
     def __add__(self, other): return _binary(ops.add, self, other)
     def __radd__(self, other): return _binary(ops.add, other, self)
-    def __sub__(self, other): return _subtract(self, other)
-    def __rsub__(self, other): return _subtract(other, self)
+    def __sub__(self, other): return _binary(ops.sub, self, other)
+    def __rsub__(self, other): return _binary(ops.sub, other, self)
     def __mul__(self, other): return _binary(ops.mul, self, other)
     def __rmul__(self, other): return _binary(ops.mul, other, self)
     def __truediv__(self, other): return _binary(ops.div, self, other)
@@ -515,16 +515,6 @@ def _binary(op, a, b) -> Tensor:
         return apply(op, a, b)
     except ValueError:
         _broadcast_shape(op.name, a, b)   # the usual cause: name the shapes (checked only on failure: it is slow)
-        raise
-
-
-def _subtract(a, b) -> Tensor:
-    """a - b as a + (-1)·b: no rule of its own."""
-    a, b = _tensors(a, b)
-    try:
-        return a + (-b)
-    except ValueError:
-        _broadcast_shape("-", a, b)       # name the op the user wrote, not the + it became
         raise
 
 

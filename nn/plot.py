@@ -96,7 +96,10 @@ def history(history: Any, path: str | os.PathLike | None = None, *, title: str |
         ax.set_title(pretty)
         ax.set_xlabel("epoch")
         ax.set_ylabel(pretty.lower())
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        # epochs 1..n with half an epoch either side: one epoch alone would get matplotlib's
+        # default margin, an axis from 0.945 to 1.055 ticked in fractions of an epoch
+        ax.set_xlim(0.5, max(len(v) for v in logs.values()) + 0.5)
         ax.grid(True, alpha=0.3)
         ax.legend(frameon=False)
     if title:

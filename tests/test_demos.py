@@ -84,3 +84,19 @@ def test_demo_runs_and_writes_its_pictures(name: str, tmp_path: Path) -> None:
         assert_whole_png(path)
     assert not list(tmp_path.rglob("*.png")), f"demos/{name}.py wrote pictures into the working directory, " \
                                               f"not demos/out/"
+
+
+def test_the_line_fit_graph_has_a_title_and_draws_each_error_as_one_subtraction(monkeypatch, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
+    import line_fit
+    drawn = {}
+    real = line_fit.draw_graph
+
+    def spy(root, **kwargs):
+        drawn["source"] = real(root, **kwargs).source
+        return real(root, **kwargs)
+    monkeypatch.setattr(line_fit, "draw_graph", spy)
+    line_fit.draw_first_graph(tmp_path / "line_fit_graph.png")
+    assert (tmp_path / "line_fit_graph.png").stat().st_size > 10_000
+    assert "The MSE of the line y = m·x + b at m = -1, b = 5" in drawn["source"]
+    assert drawn["source"].count('label="-"') == 2 and drawn["source"].count('label="*"') == 2   # m·x only: no "* -1.0"

@@ -2,6 +2,7 @@
 in the step frames: every number shown comes from the engine's own walk."""
 
 import re
+import time
 import shutil
 from pathlib import Path
 
@@ -217,3 +218,51 @@ def test_graph_command_writes_the_page(tmp_path, capsys):
     assert "wrote " + str(page) in capsys.readouterr().out
     assert main(["graph", "x*w", "x=1", "w=2", "--out", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.txt")]) == 2
     assert "must end in .html" in capsys.readouterr().err
+
+
+# ---- a big graph: within seconds, a page of a few MB (issue 26, item 9) -----------------------
+
+def micrograd_mlp_on_one_sample():
+    """micrograd's MLP(2, [16, 16, 1]) on one sample: about 1,000 nodes, 339 inputs (the parameters)."""
+    import random
+
+    from nn.scalar import MLP
+    random.seed(0)
+    loss = (MLP(2, [16, 16, 1])([Value(0.5, label="x1"), Value(-1.0, label="x2")]) - 1.0) ** 2
+    loss.backward()
+    return loss
+
+
+@needs_dot
+def test_the_stepper_on_a_1000_node_graph_takes_seconds_and_a_bounded_page(tmp_path):
+    # a forward sweep per input was drawn: 339 × 36 frames, past 300 s and 4.6 GB
+    loss = micrograd_mlp_on_one_sample()
+    assert len(topological_order(loss)) > 900
+    start = time.perf_counter()
+    page = show_backward(loss).html
+    assert time.perf_counter() - start < 20
+    start = time.perf_counter()
+    paths = draw_backward_steps(loss, tmp_path, html=True)
+    assert time.perf_counter() - start < 20
+    assert len(page) < 15_000_000 and (tmp_path / "index.html").stat().st_size < 15_000_000
+    assert page.count('class="frame"') <= 60 and len(paths) <= 60
+    assert "forward mode drawn from 0 of the 339 inputs" in page and "max_frames=" in page   # it says what to pass
+
+
+def test_too_many_backward_steps_are_refused_with_what_to_pass():
+    loss = micrograd_mlp_on_one_sample()
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"is more than max_frames=60: pass collapse='neuron' or collapse='layer'"):
+        backward_frames(loss, collapse=None, max_nodes=5000)
+    with pytest.raises(ValueError, match=r"max_frames=60"):
+        stepper_html(loss, max_nodes=5000)
+    assert time.perf_counter() - start < 10
+
+
+@needs_dot
+def test_a_small_graph_still_gets_forward_mode_from_every_input():
+    x1, w1, x2, w2 = Value(2.0, label="x1"), Value(-3.0, label="w1"), Value(0.0, label="x2"), Value(1.0, label="w2")
+    o = (x1 * w1 + x2 * w2).tanh()
+    o.backward()
+    page = stepper_html(o)
+    assert all(f'data-mode="forward-{i}"' in page for i in range(1, 5)) and "forward mode drawn from" not in page

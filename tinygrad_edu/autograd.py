@@ -297,6 +297,11 @@ def backward(root: Node, grad, xp=None) -> None:
     `xp` is the root's own unless `Tensor.backward(create_graph=True)` passes `xp.recorded`, with
     which every gradient becomes a recorded Tensor (PyTorch's create_graph).
     """
+    if not root.requires_grad:            # checked here, once, so a Value and a Tensor say the same
+        kind = type(root).__name__
+        raise RuntimeError(f"backward(): this {kind} does not require a gradient: nothing it was computed from "
+                           f"has requires_grad=True (or it was computed under no_grad()), so there is nothing to "
+                           f"differentiate")
     xp = xp or root.xp
     # Sorting and walking make no reference cycles, so the cyclic garbage collector has nothing to
     # find in them; paused, it does not re-scan a big graph again and again while they allocate.

@@ -32,6 +32,10 @@ _KEY, _EDGE, _LOCAL, _NOW = "#757575", "#9e9e9e", "#1565c0", "#d32f2f"
 _BLANK = "#f5f5f5"                                              # a value not known yet, painted out
 _FONT = "Helvetica"
 _RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
+# 150 dpi, and at most 40 inches (6,000 pixels) a side: a big graph's bitmap would otherwise be tens
+# of thousands of pixels tall (cairo refuses past 32,767) and take seconds a frame to paint, for
+# more than any screen shows; graphviz scales a bigger drawing down to fit
+_RASTER_SIZE = {"dpi": "150", "size": "40,40"}
 COLLAPSES = ("neuron", "layer")
 
 
@@ -206,7 +210,7 @@ def to_dot(what: Picture, format: str = "svg", rankdir: str = "LR") -> graphviz.
     _, Drawing = _graphviz()
     g = Drawing(format=format, graph_attr={
         "rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.4",
-        "bgcolor": "white", **({"dpi": "150"} if format in _RASTER else {})},
+        "bgcolor": "white", **(_RASTER_SIZE if format in _RASTER else {})},
         node_attr={"fontname": _FONT, "fontsize": "12"},
         edge_attr={"fontname": _FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.7"})
     clusters: dict[Any, list] = {}                         # group -> [(name, attrs)], in order

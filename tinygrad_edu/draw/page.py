@@ -23,22 +23,37 @@ from pathlib import Path
 import numpy as np
 
 from .graph import _summary
-from .steps import _bare, Walk, backward_trace, forward_trace, mode_costs, step_drawings
+from .steps import _bare, Walk, backward_trace, check_frames, forward_trace, mode_costs, step_drawings
 
 
-def stepper_html(root, *, max_nodes: int = 60, collapse: str | None = None, title: str | None = None) -> str:
+def stepper_html(root, *, max_nodes: int = 60, collapse: str | None = None, title: str | None = None,
+                 max_frames: int = 60) -> str:
     """The whole page for `root` (call `root.backward()` first), as one HTML string.
+
+    Every frame is a picture of its own, so the page holds at most `max_frames` of them: the
+    backward steps (more are refused, saying what to pass), then forward mode from as many inputs
+    as there is room for, labelled inputs first (a forward sweep has as many frames as there are
+    steps, and a network has an input per parameter); the page says which it left out.
 
     >>> y.backward()
     >>> Path("y.html").write_text(stepper_html(y))
     """
     w = Walk(root, collapse, max_nodes)
     back = backward_trace(root, walk=w)
+    check_frames(len(back) + 1, max_frames, w)
     drawings = step_drawings(root, back, w, format="svg", max_nodes=max_nodes, start=True, titled=False)
     frames = [("reverse", k, d) for k, d in enumerate(drawings)]
     modes = {"reverse": _reverse_mode(root, back, w)}
     labels = {"reverse": "reverse mode (backward): every input in one sweep"}
-    for i, x in enumerate(w.inputs, start=1):
+    sweep = len(w.steps([n for n in w.order if n.inputs])) + 1     # a forward sweep's frames: the seeds, then its steps
+    inputs = sorted(w.inputs, key=lambda x: not x.label)           # labelled inputs (x1, ...) first
+    drawn = inputs[:max(0, max_frames - len(frames)) // sweep]
+    note = w.note
+    if len(drawn) < len(inputs):
+        note += (f"{'; ' if note else ''}forward mode drawn from {len(drawn)} of the {len(inputs):,} inputs "
+                 f"({sweep} frames a sweep); stepper_html(..., max_frames={len(frames) + sweep * len(inputs)}) "
+                 f"draws every sweep")
+    for i, x in enumerate(drawn, start=1):
         fwd = forward_trace(root, x, walk=w)
         key = f"forward-{i}"
         modes[key] = _forward_mode(root, fwd, w, x)
@@ -53,7 +68,7 @@ def stepper_html(root, *, max_nodes: int = 60, collapse: str | None = None, titl
     body = "\n".join(f'<div class="frame" data-mode="{m}" data-k="{k}" hidden>{_inline_svg(svg, f"{m}-{k}")}</div>'
                      for (m, k, _), svg in zip(frames, svgs))
     heading = title or f"Backward, step by step: {w.root_name} = {_summary(root.data)}"
-    return _PAGE.format(title=html.escape(heading), note=html.escape(w.note), frames=body,
+    return _PAGE.format(title=html.escape(heading), note=html.escape(note), frames=body,
                         options="".join(f'<option value="{k}">{html.escape(v)}</option>' for k, v in labels.items()),
                         costs=html.escape(_costs_text(costs, w)), data=_json(data), style=_STYLE, script=_SCRIPT)
 

@@ -140,8 +140,7 @@ def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=5
     hot = _hot_set(highlight)
     what = Picture(root, rows, [], [], heading=[t for t in (title, note) if t])
     groups: dict = {}                                      # a collapsed group's key -> its box
-    names = _names(order) if show_local_grads else {}
-    lines = _time_lines(order)
+    names, lines = (_names(order) if show_local_grads else {}), _time_lines(order)   # lines: RNN steps in a row
 
     def source_of(x) -> str:                               # where an arrow from input x starts
         key = item_of.get(id(x), id(x))

@@ -332,7 +332,6 @@ def test_a_collapsed_tensor_graph_with_groups_of_several_shapes_draws():
 
 def rnn_loss(kind: str = "SimpleRNN"):
     import nn
-    nn.manual_seed(0)
     model = nn.Sequential([getattr(nn, kind)(2, input_shape=(3, 1), name="rnn"), nn.Dense(1, name="out")])
     x, y = Tensor(np.array([[[0.5], [-1.0], [2.0]]])), Tensor(np.array([[1.0]]))
     loss = nn.losses.get("mse")(y, model(x))

@@ -8,7 +8,8 @@ Competitors from the same weights: nn's fit; torch.nn.RNN / torch.nn.LSTM (model
 fused C++ loop over time); and torch running the same Python loop over time as nn's layer (one
 torch op per step's matmul, add and activation), which shows what is the engine and what is the
 loop. All must compute the same loss on the same first batch; then seconds per epoch (median).
-`--quick` runs a few batches.
+`--quick` runs a few batches. `timers` gives ab.py the two nn rows (the char row on 20 batches, so
+that an interleaved A/B stays short).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 import nn
-from common import Result, median_epoch_time, try_import
+from common import Result, median_epoch_time, time_once, try_import
 
 
 def sine_data(quick: bool):
@@ -28,6 +29,29 @@ def char_data(quick: bool):
     vocabulary = nn.datasets.char_vocabulary(text)
     X, Y = nn.datasets.windows(nn.datasets.text_to_ids(text, vocabulary), 50)
     return (X[:128], Y[:128], len(vocabulary)) if quick else (X, Y, len(vocabulary))
+
+
+def sine_model(nn):
+    nn.manual_seed(0)
+    model = nn.Sequential([nn.SimpleRNN(16, input_shape=(20, 1)), nn.Dense(1)])
+    model.compile(nn.Adam(1e-2), "mse")
+    return model
+
+
+def char_model(nn, V: int):
+    nn.manual_seed(0)
+    model = nn.Sequential([nn.Embedding(V, 16, input_shape=(50,)), nn.LSTM(64), nn.Dense(V, activation="softmax")])
+    model.compile(nn.Adam(1e-2), "sparse_categorical_crossentropy")
+    return model
+
+
+def timers(engine, nn, quick: bool) -> dict:
+    """The nn rows on `nn` (ab.py): each call times one epoch and returns the seconds."""
+    (Xs, Ys), (Xc, Yc, V) = sine_data(quick), char_data(quick)
+    Xc, Yc = Xc[:640], Yc[:640]
+    sine, char = sine_model(nn), char_model(nn, V)
+    return {"sine: SimpleRNN(16) fit, one epoch": lambda: time_once(lambda: sine.fit(Xs, Ys, epochs=1, batch_size=50, verbose=0)),
+            "char: LSTM(64) fit, 20 batches of 32": lambda: time_once(lambda: char.fit(Xc, Yc, epochs=1, batch_size=32, verbose=0))}
 
 
 def torch_epoch(torch, forward, params, X, Y, batch: int, loss_fn, lr: float) -> None:
@@ -90,8 +114,7 @@ def run(quick: bool, repeat: int) -> list[Result]:
 
     # ---- sine: SimpleRNN ---------------------------------------------------------------------------------
     X, Y = sine_data(quick)
-    nn.manual_seed(0)
-    model = nn.Sequential([nn.SimpleRNN(16, input_shape=(20, 1)), nn.Dense(1)])
+    model = sine_model(nn)
     r = Result(f"rnn_epoch (sine): SimpleRNN(16), 20 steps, {len(X):,} windows, batch 50, Adam", "s per epoch",
                "torch.nn.RNN")
     if torch is None:
@@ -101,7 +124,6 @@ def run(quick: bool, repeat: int) -> list[Result]:
         loop = python_loop_rnn(torch, loop_net[0].rnn, loop_net[1])
         first = add_torch_rows(r, torch, "torch.nn.RNN", model.to_torch(), loop_net, loop, X, Y, 50,
                                torch.nn.functional.mse_loss, epochs)
-    model.compile(nn.Adam(1e-2), "mse")
     first_nn = float(model.evaluate(X[:50], Y[:50], verbose=0))
     if torch is not None:
         assert abs(first_nn - first["torch.nn.RNN"]) < 1e-5, (first_nn, first)
@@ -111,8 +133,7 @@ def run(quick: bool, repeat: int) -> list[Result]:
 
     # ---- char: LSTM ----------------------------------------------------------------------------------------
     X, Y, V = char_data(quick)
-    nn.manual_seed(0)
-    model = nn.Sequential([nn.Embedding(V, 16, input_shape=(50,)), nn.LSTM(64), nn.Dense(V, activation="softmax")])
+    model = char_model(nn, V)
     r = Result(f"rnn_epoch (char): LSTM(64), 50 steps, {len(X):,} windows, batch 32, Adam", "s per epoch",
                "torch.nn.LSTM")
     if torch is None:
@@ -123,7 +144,6 @@ def run(quick: bool, repeat: int) -> list[Result]:
         fused = model.to_torch()[:-1]                        # logits: cross_entropy takes them (nn fuses the same)
         first = add_torch_rows(r, torch, "torch.nn.LSTM", fused, loop_net, loop, X, Y, 32,
                                torch.nn.functional.cross_entropy, epochs)
-    model.compile(nn.Adam(1e-2), "sparse_categorical_crossentropy")
     first_nn = float(model.evaluate(X[:32], Y[:32], verbose=0))
     if torch is not None:
         assert abs(first_nn - first["torch.nn.LSTM"]) < 1e-4, (first_nn, first)

@@ -835,7 +835,8 @@ def make_sine_windows(n_windows: int = 1000, steps: int = 20, *, period: float =
 
 def load_text() -> str:
     """The short public-domain text shipped in the package: the opening of *Alice's Adventures in
-    Wonderland* (Lewis Carroll, 1865), about 2,400 characters (nn/data/alice.txt).
+    Wonderland* (Lewis Carroll, 1865), 2,378 characters, as Project Gutenberg #11 prints it
+    with ASCII quotes (nn/data/README.md says how it was checked).
 
     >>> load_text()[:30]
     'Alice was beginning to get ver'

@@ -363,3 +363,36 @@ def test_a_subtraction_is_drawn_as_one_minus_node():
     T = Tensor([[1.0, 2.0]], requires_grad=True)
     (T - Tensor([[0.5], [1.0]])).sum().backward()           # broadcast: summed back, negated for b
     np.testing.assert_array_equal(T.grad, [[2.0, 2.0]])
+
+
+# ---- a recurrent layer, unrolled -------------------------------------------------------------------
+
+def rnn_loss(kind: str = "SimpleRNN"):
+    import nn
+    model = nn.Sequential([getattr(nn, kind)(2, input_shape=(3, 1), name="rnn"), nn.Dense(1, name="out")])
+    x, y = Tensor(np.array([[[0.5], [-1.0], [2.0]]])), Tensor(np.array([[1.0]]))
+    loss = nn.losses.get("mse")(y, model(x))
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_an_unrolled_rnn_boxes_each_step_in_one_row_and_draws_its_weights_once(kind):
+    src = draw_graph(rnn_loss(kind)).source
+    for t in range(3):
+        assert f'subgraph "cluster_rnn t={t}"' in src and f'label="rnn t={t}"' in src
+    assert src.count("<B>rnn.recurrent_kernel</B>") == 1 and src.count("<B>rnn.kernel</B>") == 1
+    on_line = re.findall(r'^\t\t(n\d+(?:op)?) \[.*group=rnn\b', src, re.M)   # the state's path, one row
+    for t in range(3):
+        step = src[src.index(f'subgraph "cluster_rnn t={t}"'):]
+        step = step[:step.index("}")]
+        assert any(f"\t\t{name} [" in step for name in on_line)
+    if kind == "SimpleRNN":                                         # x_t W's slice sits beside the row
+        assert "getitem" in src and not re.search(r'label=getitem[^\n]*group=', src)
+
+
+def test_draw_graph_collapsed_by_layer_on_an_rnn_model():
+    src = draw_graph(rnn_loss(), collapse="layer").source
+    for box in ("rnn", "rnn t=0", "rnn t=1", "rnn t=2", "out"):
+        assert f"<B>{box}</B>" in src
+    assert "group=" not in src                                      # only nodes drawn as themselves line up

@@ -121,10 +121,11 @@ class LSTMCell(Cell):
     def step(self, xw_t: Tensor, states: list[Tensor]) -> tuple[Tensor, list[Tensor]]:
         h_prev, c_prev = states
         z = xw_t + h_prev @ self.recurrent_kernel
-        i = self.recurrent_activation(self.gate(z, 0))      # input gate: how much of c̃ to write
-        f = self.recurrent_activation(self.gate(z, 1))      # forget gate: how much of c_{t−1} to keep
-        c_tilde = self.activation(self.gate(z, 2))          # the candidate cell state
-        o = self.recurrent_activation(self.gate(z, 3))      # output gate: how much of the cell to show
+        s = self.recurrent_activation(z)                    # σ of all four blocks at once: one op, not three
+        i = self.gate(s, 0)                                 # input gate: how much of c̃ to write
+        f = self.gate(s, 1)                                 # forget gate: how much of c_{t−1} to keep
+        c_tilde = self.activation(self.gate(z, 2))          # the candidate cell state (σ of block 2 unused)
+        o = self.gate(s, 3)                                 # output gate: how much of the cell to show
         c = f * c_prev + i * c_tilde
         h = o * self.activation(c)
         return h, [h, c]

@@ -64,6 +64,7 @@ class Box:
     lit: bool = False             # highlighted (the node a step frame is at)
     number: int | None = None     # show_order: its place in backward's visit (#1 is the root)
     members: list = field(default_factory=list)
+    line: str | None = None       # on a recurrent layer's state path: dot draws its steps in one row
 
 
 @dataclass
@@ -143,7 +144,7 @@ def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=5
     hot = _hot_set(highlight)
     what = Picture(root, rows, [], [], heading=[t for t in (title, note) if t])
     groups: dict = {}                                      # a collapsed group's key -> its box
-    names = _names(order) if show_local_grads else {}
+    names, lines = (_names(order) if show_local_grads else {}), _time_lines(order)   # lines: RNN steps in a row
 
     def source_of(x) -> str:                               # where an arrow from input x starts
         key = item_of.get(id(x), id(x))
@@ -168,10 +169,10 @@ def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=5
         nid, lit = f"n{number[id(node)]}", node in hot
         kind = "constant" if not node.inputs and not node.requires_grad else "node"
         what.boxes.append(Box(nid, kind, node, node.group, lit,
-                              len(order) - number[id(node)] if show_order else None))
+                              len(order) - number[id(node)] if show_order else None, line=lines.get(id(node))))
         if not node.inputs:
             continue
-        what.boxes.append(Box(f"{nid}op", "op", node, node.group))
+        what.boxes.append(Box(f"{nid}op", "op", node, node.group, line=lines.get(id(node))))
         what.edges.append(Edge(f"{nid}op", nid, lit))
         locals_ = _local_grads(node) if show_local_grads else [None] * len(node.inputs)
         summed = isinstance(node.data, np.ndarray) and node.data.ndim   # a Tensor: ∂(Σ out)/∂in
@@ -235,15 +236,16 @@ def to_dot(what: Picture, format: str = "svg", rankdir: str = "LR") -> graphviz.
 
 def _box_attrs(box: Box, what: Picture) -> dict:
     ring = {"color": _NOW, "penwidth": "3"} if box.lit else {}
+    line = {"group": box.line} if box.line else {}         # dot keeps one group's nodes in a straight line
     if box.kind == "constant":
         return _constant_attrs(box.node, ring)
     if box.kind == "op":
         return {"label": _op_label(box.node), "tooltip": box.node.op.formula, "shape": "ellipse",
                 "style": "filled", "fillcolor": "#fafafa", "color": "#9e9e9e", "fontsize": "11",
-                "width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
+                "width": "0.3", "height": "0.3", "margin": "0.04,0.02", **line}
     return {"label": _node_label(box.node, what.rows, what.root, box.number), "shape": "box",
             "style": "rounded,filled", "fillcolor": "white", "margin": "0.04", "color": "#616161",
-            "penwidth": "1.2", **ring}
+            "penwidth": "1.2", **ring, **line}
 
 
 _LINE_COLOURS = {"local": (_LOCAL, False), "shown": (_NOW, True), "hidden": ("white", True)}   # hidden: bold
@@ -258,6 +260,35 @@ def _edge_attrs(e: Edge) -> dict:
         attrs |= {"label": _edge_label([(text, *_LINE_COLOURS[style]) for text, style in e.lines]),
                   "fontcolor": _LOCAL}
     return attrs
+
+
+# ---- a recurrent layer's time steps, drawn in one row ----------------------------------------
+
+_STEP = re.compile(r"(.+) t=\d+")     # the group of one time step: "simple_rnn t=3" (nn's recurrent layers)
+
+
+def _time_lines(order) -> dict:
+    """id(node) -> its layer's name, for the nodes of time steps (groups "name t=k") on the state's
+    path: those the previous step's state reaches (at the first step: the initial state, a
+    constant). dot keeps nodes with one `group` attribute in a straight line, so the steps come in
+    one row, in time order; the other nodes of a step (x_t's slice) sit beside it."""
+    line = {}
+    for n in order:
+        layer = _layer_of_step(n.group)
+        if layer is None:
+            continue
+        for x in n.inputs:
+            same_step = x.group == n.group
+            if (same_step and id(x) in line) or (not same_step and _layer_of_step(x.group) == layer) \
+                    or (not x.inputs and not x.requires_grad):
+                line[id(n)] = layer
+                break
+    return line
+
+
+def _layer_of_step(group) -> str | None:
+    m = _STEP.fullmatch(group) if isinstance(group, str) else None
+    return m.group(1) if m else None
 
 
 # ---- collapsing: a group drawn as one box ----------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .activations import name_of
 from .manual.rnn import bptt_norms
 from .metrics import _labels
 from .utils import pyplot as _pyplot
@@ -423,8 +424,9 @@ def feature_maps(model: Any, x: Any, layer: Any = None, path: str | os.PathLike 
 
     ``x`` is one image, (H, W), (H, W, C) or (1, H, W, C); ``layer`` a layer, its name or its index
     (default: the first convolution). The model's layers run up to that one, with no graph
-    recorded; each panel has its own grey scale (dark = large), and the title gives the layer's
-    name and output shape, e.g. "conv2d (Conv2D): output (1, 28, 28, 16)".
+    recorded; the channels share one grey scale (dark = large), with its colour key beside them, and
+    the title gives the layer's name, its output shape and whether the maps are before or after the
+    activation, e.g. "conv2d (Conv2D): output (1, 28, 28, 16), after its relu".
 
     >>> model.build((None, 28, 28, 1)); fig = feature_maps(model, X_test[0], "conv2d")   # doctest: +SKIP
     """
@@ -454,17 +456,42 @@ def feature_maps(model: Any, x: Any, layer: Any = None, path: str | os.PathLike 
     axes[0].axis("on")
     axes[0].imshow(image[0, :, :, 0] if image.shape[3] == 1 else image[0], cmap="gray_r", interpolation="nearest")
     axes[0].set_title("input", fontsize=9, fontweight="bold")
+    low, high = float(maps[..., :shown].min()), float(maps[..., :shown].max())
     for c, ax in enumerate(axes[1:shown + 1]):
         ax.axis("on")
-        ax.imshow(maps[0, :, :, c], cmap="gray_r", interpolation="nearest")
+        drawn = ax.imshow(maps[0, :, :, c], cmap="gray_r", interpolation="nearest", vmin=low, vmax=high)
         ax.set_title(f"channel {c + 1}", fontsize=9)             # numbered from 1, as a person counts
     for ax in axes[:shown + 1]:
         ax.set_xticks([])
         ax.set_yticks([])
     more = f" (first {shown} of {maps.shape[3]} channels)" if shown < maps.shape[3] else ""
-    fig.suptitle(title or f"feature maps of {name}: output {maps.shape}{more}")
+    when = _activation_note(model.layers[:index + 1])
+    fig.suptitle(title or f"feature maps of {name}: output {maps.shape}{more},\n{when}")
     fig.tight_layout()
+    key = fig.colorbar(drawn, ax=list(axes), shrink=0.8, pad=0.02, fraction=0.03)   # one key: the channels' scale
+    key.set_label("value (dark = large)", fontsize=9)
     return _save(fig, path)
+
+
+_STEPS = {"MaxPooling2D": "max pooling", "AveragePooling2D": "average pooling", "Flatten": "flattening",
+          "Dropout": "dropout", "BatchNormalization": "batch normalization"}
+
+
+def _activation_note(layers: list) -> str:
+    """Whether the last layer's output is before or after an activation, in words: "after its relu"
+    (a layer's own), "after relu (in conv2d), then max pooling", "before any activation"."""
+    since = []                                       # layers with no activation after the last one that has
+    for layer in reversed(layers):
+        if not hasattr(layer, "activation_name"):
+            since.append(_STEPS.get(type(layer).__name__, type(layer).__name__))
+            continue
+        act = layer.activation_name or name_of(layer.activation) or "a custom activation"
+        if act == "linear":
+            return f"before any activation ({layer.name} has none)"
+        own = layer is layers[-1] and not hasattr(layer, "units") and not hasattr(layer, "filters")
+        where = f"after {act}" if own else f"after its {act}" if layer is layers[-1] else f"after {act} (in {layer.name})"
+        return where + "".join(f", then {step}" for step in reversed(since))
+    return "before any activation"
 
 
 def compare_histories(histories: Mapping[str, Any], path: str | os.PathLike | None = None, *,

@@ -211,7 +211,7 @@ def test_tensor_graphs_step_too():
 def test_graph_command_writes_the_page(tmp_path, capsys):
     from nn.cli import main
     page = tmp_path / "page.html"
-    assert main(["graph", "tanh(x*w + b)", "x=2", "w=-3", "b=0.5", "--out", str(tmp_path / "g.svg"),
+    assert main(["graph", "tanh(x*w + b)", "x=2", "w=-3", "b=6.88", "--out", str(tmp_path / "g.svg"),
                  "--html", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
     assert "window.backwardSteps" in text and text.count('class="frame"') > 7
@@ -266,3 +266,85 @@ def test_a_small_graph_still_gets_forward_mode_from_every_input():
     o.backward()
     page = stepper_html(o)
     assert all(f'data-mode="forward-{i}"' in page for i in range(1, 5)) and "forward mode drawn from" not in page
+
+
+# ---- read on a projector (issue 26, item 17) ---------------------------------------------------
+
+def demo_neuron():
+    """demos/micrograd_neuron.py's neuron (the README's pictures): (o, its named nodes)."""
+    import importlib.util
+    path = Path(__file__).resolve().parent.parent / "demos" / "micrograd_neuron.py"
+    spec = importlib.util.spec_from_file_location("micrograd_neuron", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.neuron()
+
+
+def unlabelled_neuron():
+    """x1·w1 + x2·w2 + b with no labels but the inputs': its sums have long names, as in `graph`."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    f = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")).tanh()
+    f.backward()
+    return f
+
+
+def test_edge_labels_name_the_nodes_never_out_or_in():
+    # a name longer than 16 characters was written "out" (or "in"): ∂out/∂out on the slide
+    src = draw_graph(unlabelled_neuron(), show_local_grads=True).source
+    assert "∂out" not in src and "/∂in " not in src
+    assert "∂f/∂(x1·w1 + x2·w2 + b) = 0.5" in src                     # the root is f, as in the captions
+    assert "∂(x1·w1 + x2·w2 + b)/∂(x1·w1 + x2·w2) = 1.0" in src
+    labelled = draw_graph(formula()[0], show_local_grads=True).source
+    assert "∂f/∂(tanh(x·w + x·x)) = 2.0" in labelled and "∂f/∂x = -0.964" in labelled
+
+
+@needs_dot
+def test_graph_command_pages_name_the_root_f_on_edges(tmp_path):
+    from nn.cli import main
+    page = tmp_path / "page.html"
+    assert main(["graph", "x1*w1 + x2*w2", "x1=2", "w1=-3", "x2=1", "w2=0.5", "--out", str(tmp_path / "g.svg"),
+                 "--html", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "∂out" not in text
+    assert "∂f/∂(x1 * w1)" in text                                    # f, as the command prints ∂f/∂x1
+
+
+def test_captions_keep_the_parentheses_of_a_formula():
+    o, _ = demo_neuron()
+    o.backward()
+    captions = [s.caption for s in backward_trace(o)]
+    assert any("0.5 × ∂(x1·w1 + x2·w2)/∂(x1·w1) = 0.5 × 1.0" in c for c in captions)
+    assert any("x1·w1 gets 0.5" in c for c in captions)               # the subject of a sentence stays bare
+    assert not any("/∂x1·w1 " in c for c in captions)
+
+
+@needs_dot
+def test_forward_mode_is_titled_as_forward_mode(browser):
+    f, _, _ = formula()
+    page = browser.new_page()
+    page.set_content(stepper_html(f))
+    assert page.text_content("h1").startswith("Backward")
+    page.select_option("#mode", "forward-1")
+    assert page.text_content("h1").startswith("Forward mode from x") and "Backward" not in page.title()
+    page.select_option("#mode", "reverse")
+    assert page.text_content("h1").startswith("Backward")
+
+
+@needs_dot
+def test_the_graph_fills_the_page_and_its_text_stays_14px_at_1280(browser):
+    o, _ = demo_neuron()
+    o.backward()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(stepper_html(o))
+    for step in range(3):
+        svg = page.locator(".frame:not([hidden]) svg")
+        width = svg.evaluate("s => s.getBoundingClientRect().width")
+        assert width >= 0.95 * (1280 - 2 * 12)                       # the page's width, less its margins
+        sizes = svg.evaluate("""s => Array.from(s.querySelectorAll('text')).map(
+            t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+        assert sizes and min(sizes) >= 14, f"step {step}: text drawn at {min(sizes):.1f} px"
+        page.click("#next")
+    # and nothing runs off the page: the whole neuron is in view, no scroll bar (a wider graph gets one)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("(f => f.scrollWidth <= f.clientWidth)(document.getElementById('frames'))")

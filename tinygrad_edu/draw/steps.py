@@ -65,9 +65,8 @@ class Walk:
         self.order = topological_order(root)
         self.mode, self.note = _choose_collapse(self.order, collapse, max_nodes)
         self.box_of = collapsed_items(self.order, self.mode)
-        self.names = _names(self.order)
-        self.root_name = self.names[id(root)] if root.label else "f"
-        self.names[id(root)] = self.root_name
+        self.names = _names(self.order, root)
+        self.root_name = self.names[id(root)]
         self.inputs = [n for n in self.order if not n.inputs and n.requires_grad]
         uses = Counter(id(x) for n in self.order if n.requires_grad for x in n.inputs if x.requires_grad)
         self.uses = uses
@@ -171,11 +170,11 @@ def _backward_caption(chunk, box, arrivals, w: Walk, k: int, total: int) -> str:
     head = (f"∂{f}/∂{f} = {g} to start with" if node is w.root else f"∂{f}/∂{name} = {g} arrives")
     parts = []
     for a in arrivals:
-        x = _bare(w.name(a.input))
+        x = w.name(a.input)             # (x1·w1) in a formula, x1·w1 as the subject of a sentence
         if np.ndim(a.sent) == 0 and np.ndim(a.upstream) == 0:
-            part = (f"{x} gets {g} × ∂{name}/∂{x} = {g} × {_paren(_summary(a.local))} = {_summary(a.sent)}")
+            part = (f"{_bare(x)} gets {g} × ∂{name}/∂{x} = {g} × {_paren(_summary(a.local))} = {_summary(a.sent)}")
         else:
-            part = f"{x} gets ∂{f}/∂{name} pushed back through {node.op.name}: {_summary(a.sent)}"
+            part = f"{_bare(x)} gets ∂{f}/∂{name} pushed back through {node.op.name}: {_summary(a.sent)}"
         done, paths = a.paths
         if paths > 1:
             part += f" (so far {_summary(a.total)}, {done} of {paths} paths)"
@@ -280,7 +279,7 @@ def check_frames(frames: int, max_frames: int, w: Walk) -> None:
 
 def step_drawings(root, steps: list[Step], w: Walk, *, format: str = "png", show_local_grads: bool = True,
                   max_nodes: int = 500, start: bool = False, forward_from=None,
-                  titled: bool = True) -> list[graphviz.Digraph]:
+                  titled: bool = True, text_size: int | None = None) -> list[graphviz.Digraph]:
     """One drawing per step (and, with `start`, one after the forward pass first): the step's nodes
     outlined in red with their edges, each edge it sends along carrying upstream × local = share,
     every gradient (tangent) known so far filled in, partial sums pale, the rest painted out."""
@@ -313,7 +312,8 @@ def step_drawings(root, steps: list[Step], w: Walk, *, format: str = "png", show
         drawings.append(draw_graph(
             root, format=format, show_grad=False, values={row: get}, show_order=forward_from is None,
             show_local_grads=show_local_grads, max_nodes=max_nodes, collapse=w.mode,
-            highlight=s.nodes if s is not None else None, edge_notes=edge_notes, title=title if titled else None))
+            highlight=s.nodes if s is not None else None, edge_notes=edge_notes, title=title if titled else None,
+            text_size=text_size))
     return drawings
 
 

@@ -159,3 +159,18 @@ def test_conv_output_size():
     with pytest.raises(ValueError, match=r"MaxPooling2D 'm': the pool \(3×3\) is bigger than the input's 2×2 "
                                          r"\(shape \(None, 2, 2, 1\)\).*padding='same'"):
         conv_output_size("MaxPooling2D 'm'", "pool", (None, 2, 2, 1), (3, 3), (3, 3), "valid")
+
+
+def test_conv2d_transpose_is_conv2ds_transpose():
+    """⟨conv2d(z, k), y⟩ = ⟨z, conv2d_transpose(y, k)⟩, strided and 'same'; and its gradients."""
+    from tinygrad_edu.conv import conv2d_transpose
+    rng = np.random.default_rng(0)
+    k = rng.normal(size=(3, 3, 2, 4))
+    for strides, padding, size in (((1, 1), "valid", 6), ((2, 2), "same", 6), ((2, 2), "valid", 7)):
+        z = rng.normal(size=(2, size, size, 2))
+        y = rng.normal(size=conv2d(z, k, strides=strides, padding=padding).shape)
+        left = (conv2d(z, k, strides=strides, padding=padding).data * y).sum()
+        right = (z * conv2d_transpose(y, k, strides=strides, padding=padding).data).sum()
+        assert np.isclose(left, right)
+    y, k = Tensor(rng.normal(size=(1, 3, 3, 4)), requires_grad=True), Tensor(k, requires_grad=True)
+    assert gradcheck(lambda y, k: conv2d_transpose(y, k, strides=2, padding="same").tanh(), [y, k])

@@ -10,11 +10,12 @@ count for their own work and put the old one back when they return:
     nn.get_num_threads()               the count nn uses (None: BLAS's own)
 
 Why one. NumPy's BLAS (OpenBLAS) starts a thread per core. The course's products are small
-(batch 100 × 784 × 64; the CNN's 19,600 × 144 × 32), so a second thread gains nothing measurable
-on a quiet 2-core machine, and when another process holds a core, every product waits for the
-thread that core runs: an epoch then takes several times as long (README, "Performance";
-`benchmarks/bench_threads.py`). Lab machines and free notebook services give students two shared
-cores. Bigger models on a machine of your own may gain from more: set_num_threads(None).
+(batch 100 × 784 × 64; the CNN's 19,600 × 144 × 32): on a 2-core machine with both cores free a
+second thread makes an epoch 7 % (MLP) to 17 % (CNN) quicker, but as soon as another process
+holds a core every product waits for the thread that core runs, and an epoch takes 2× to 9× as
+long (README, "Performance"; `benchmarks/bench_threads.py`). Lab machines and free notebook
+services give students two shared cores, so one thread, the bounded loss. On a machine of your
+own, bigger models may gain from more: set_num_threads(None).
 
 threadpoolctl (scikit-learn's way of doing this) is imported when batches first run, so that
 importing nn stays light.

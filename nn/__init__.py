@@ -18,6 +18,7 @@
     schedules.py     StepLR, ExponentialLR, CosineAnnealingLR
     sequential.py    Sequential: the container (add, build, layers, weights, summary, save, to_torch)
     training.py      compile, fit, evaluate, predict: the training loop Sequential inherits
+    threads.py       set_num_threads / get_num_threads: NumPy's BLAS threads while nn runs batches (1)
     callbacks.py     History, EarlyStopping, CSVLogger, LearningRateScheduler
     saving.py        save_model / load_model (.npz, no pickle)
     seed.py          manual_seed: one random stream for weights, dropout and shuffling
@@ -58,6 +59,7 @@ from .optimizers import SGD, Adadelta, Adagrad, Adam, RMSprop
 from .saving import load_model
 from .seed import manual_seed
 from .sequential import Sequential
+from .threads import get_num_threads, set_num_threads
 from . import datasets, metrics, plot, plot_gan, preprocessing, utils  # data, scores and pictures
 from .utils import to_categorical
 from . import manual  # the lecture's matrix backprop by hand, NumPy only, and compare() with autodiff

@@ -10,7 +10,9 @@
 
 Every step is the engine's: the forward pass builds a graph of Tensor ops, `loss.backward()`
 fills each parameter's `.grad`, the optimizer reads it. Data is cut into batches with NumPy
-before it becomes a Tensor, and stays float32 throughout (Keras's floatx).
+before it becomes a Tensor, and stays float32 throughout (Keras's floatx). Whatever runs batches
+(fit, evaluate, predict, *_on_batch) runs NumPy's BLAS on one thread, then puts the count back:
+see nn/threads.py (`nn.set_num_threads`) for why and how to change it.
 
 When the loss fuses the last layer's activation (`loss.fuses(last_layer)`: softmax + cross-entropy,
 sigmoid + binary cross-entropy), a step runs `model.pre_activation(x)` and the loss's stable
@@ -41,6 +43,7 @@ from . import losses, optimizers
 from .callbacks import Callback, History
 from .metrics import get as get_metric
 from .seed import generator
+from .threads import blas_threads
 
 
 class Trainer:
@@ -102,7 +105,7 @@ class Trainer:
         for cb in callbacks:
             cb.on_train_begin()
         batches = _Batches(X, Y, batch_size, generator() if shuffle else None)
-        with _StopOnInterrupt() as interrupt:
+        with _StopOnInterrupt() as interrupt, blas_threads():     # nn.threads: one BLAS thread unless told
             for epoch in range(epochs):
                 for cb in callbacks:
                     cb.on_epoch_begin(epoch)
@@ -169,7 +172,7 @@ class Trainer:
         x, y = self._check_data(x, y, "train_on_batch")
         self._take_trainable_weights()
         self.train()
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"), blas_threads():
             value, out = self.train_step(x, y)
         if not math.isfinite(value):
             warnings.warn(f"train_on_batch: the loss is {value}, so this step was skipped and the weights are as "
@@ -278,7 +281,7 @@ class Trainer:
         was_training = self.training
         self.eval()
         try:
-            with no_grad():
+            with no_grad(), blas_threads():
                 outs = [self(Tensor.from_numpy(X[s:s + batch_size])).data for s in range(0, len(X), batch_size)]
         finally:
             self.train(was_training)
@@ -313,7 +316,7 @@ class Trainer:
         was_training = self.training
         self.eval()
         try:
-            with no_grad():
+            with no_grad(), blas_threads():
                 for start in range(0, len(X), batch_size):
                     yb = Y[start:start + batch_size]
                     out, _, loss = self._forward_loss(Tensor.from_numpy(X[start:start + batch_size]), yb)

@@ -6,8 +6,8 @@ import math
 import numpy as np
 import pytest
 
-from tinygrad_edu import Tensor, avg_pool2d, conv2d, gradcheck, gradgradcheck, max_pool2d, pad
-from tinygrad_edu.conv import check_images, check_padding, conv_output_size, size_pair
+from tinygrad_edu import Tensor, avg_pool2d, conv2d, gradcheck, gradgradcheck, jvp, max_pool2d, pad, vjp
+from tinygrad_edu.conv import check_images, check_padding, conv2d_transpose, conv_output_size, size_pair
 
 rng = np.random.default_rng(3)
 
@@ -159,3 +159,30 @@ def test_conv_output_size():
     with pytest.raises(ValueError, match=r"MaxPooling2D 'm': the pool \(3×3\) is bigger than the input's 2×2 "
                                          r"\(shape \(None, 2, 2, 1\)\).*padding='same'"):
         conv_output_size("MaxPooling2D 'm'", "pool", (None, 2, 2, 1), (3, 3), (3, 3), "valid")
+
+
+def test_conv2d_transpose_is_conv2ds_transpose():
+    """⟨conv2d(z, k), y⟩ = ⟨z, conv2d_transpose(y, k)⟩, strided and 'same'; and its gradients."""
+    rng = np.random.default_rng(0)
+    k = rng.normal(size=(3, 3, 2, 4))
+    for strides, padding, size in (((1, 1), "valid", 6), ((2, 2), "same", 6), ((2, 2), "valid", 7)):
+        z = rng.normal(size=(2, size, size, 2))
+        y = rng.normal(size=conv2d(z, k, strides=strides, padding=padding).shape)
+        left = (conv2d(z, k, strides=strides, padding=padding).data * y).sum()
+        right = (z * conv2d_transpose(y, k, strides=strides, padding=padding).data).sum()
+        assert np.isclose(left, right)
+    y, k = Tensor(rng.normal(size=(1, 3, 3, 4)), requires_grad=True), Tensor(k, requires_grad=True)
+    assert gradcheck(lambda y, k: conv2d_transpose(y, k, strides=2, padding="same").tanh(), [y, k])
+
+
+def test_conv2d_forward_and_reverse_mode_agree():
+    """tensordot's jvp and vjp (conv2d's product): ⟨J ṫ, u⟩ = ⟨ṫ, Jᵀ u⟩ for a random direction."""
+    rng = np.random.default_rng(1)
+    x, k = rng.normal(size=(2, 5, 5, 3)), rng.normal(size=(3, 3, 3, 4))
+    tx, tk = rng.normal(size=x.shape), rng.normal(size=k.shape)
+    f = lambda x, k: conv2d(x, k, padding="same", strides=2).tanh()  # noqa: E731
+    _, t = jvp(f, (x, k), (tx, tk))
+    out, back = vjp(f, x, k)
+    u = rng.normal(size=np.shape(out))
+    gx, gk = back(u)
+    assert np.isclose((np.asarray(t) * u).sum(), (np.asarray(gx) * tx).sum() + (np.asarray(gk) * tk).sum())

@@ -4,7 +4,7 @@ None of them has a derivative rule of its own. Each is built from three linear p
 `ops.py` (`pad`; `windows`, which cuts out every kh × kw window; and `window_sum`, its transpose)
 and ops the engine already has:
 
-    conv2d       windows, then one matrix product with the kernel: the im2col method
+    conv2d       windows, then one matrix product with the kernel (`tensordot`): the im2col method
     max_pool2d   windows, then max over each window (the gradient goes to the maximum)
     avg_pool2d   windows, then the mean of each window (the gradient is shared evenly)
 
@@ -51,7 +51,8 @@ def conv2d(x, kernel, bias=None, strides=(1, 1), padding: str = "valid") -> Tens
     oh, ow = conv_output_size("conv2d", "kernel", x.shape, (kh, kw), strides, padding)
     patches = _windows(_pad_same(x, (kh, kw), strides, padding, 0.0), (kh, kw), strides)
     n = x.shape[0]
-    out = (patches.reshape(n * oh * ow, kh * kw * c_in) @ kernel.reshape(kh * kw * c_in, filters)).reshape(n, oh, ow, filters)
+    rows = patches.reshape(n * oh * ow, kh * kw, c_in)            # im2col: one row per window
+    out = apply(ops.tensordot, rows, kernel.reshape(kh * kw, c_in, filters)).reshape(n, oh, ow, filters)
     return out if bias is None else out + bias
 
 
@@ -205,8 +206,10 @@ def conv2d_transpose(x, kernel, bias=None, strides=(1, 1), padding: str = "valid
     oh, ow = conv_transpose_size(h, kh, sh, padding), conv_transpose_size(w, kw, sw, padding)
     # the image the forward convolution would read: the output, plus 'same''s padding around it
     pad_h, pad_w = (max(kh - sh, 0), max(kw - sw, 0)) if padding == "same" else (0, 0)
-    cols = x.reshape(n * h * w, c_in) @ kernel.reshape(kh * kw * filters, c_in).T   # every pixel's patch
-    patches = cols.reshape(n, h, w, kh, kw, filters)
+    # every pixel's patch, kernel position by kernel position (each position's block contiguous,
+    # so window_sum adds whole blocks: see ops.tensordot)
+    cols = x.reshape(n * h * w, c_in) @ kernel.reshape(kh * kw, filters, c_in).transpose(0, 2, 1)
+    patches = cols.reshape(kh, kw, n, h, w, filters).transpose(2, 3, 4, 0, 1, 5)
     image = apply(ops.window_sum, patches, shape=(n, oh + pad_h, ow + pad_w, filters), size=(kh, kw), strides=strides)
     if pad_h or pad_w:                          # drop the padding, as pad's transpose does (top/left get the smaller half)
         top, left = pad_h // 2, pad_w // 2

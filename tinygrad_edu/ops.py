@@ -55,6 +55,7 @@ longer rules call (a rule refers to a helper by name when it runs, so the helper
 """
 
 import builtins
+import operator
 from functools import partial
 
 import numpy as np
@@ -275,10 +276,22 @@ matmul = primitive("@", "a @ b", lambda xp, a, b: a @ b,
      lambda xp, g, out, a, b: _matmul_vjp_b(xp, g, a, b)),       # aᵀ g
     lambda xp, ts, out, a, b: _matmul_jvp(ts, a, b))             # ȧ b + a ḃ
 
-# the gradient goes to the largest entry; ties share it equally, as in torch.amax and jax.numpy.max
+# out[r, f] = Σₚ Σ_c a[r, p, c] · b[p, c, f]: convolution's product (conv.py: a holds each window's
+# kh·kw positions p of C channels, b is the kernel), one matrix product forward. It is a primitive,
+# not a reshape and a matmul, for a's gradient: taken position by position, g @ b[p]ᵀ, each
+# position's (rows, C) block comes out contiguous, and windows' transpose (window_sum) then adds
+# whole blocks back into the image. g @ bᵀ in one product would leave each block as strips of C
+# numbers a row apart, and adding those is the slowest step of a CNN's epoch (2.3× slower here).
+tensordot = primitive("tensordot", "Σₚ Σ_c a[r, p, c] · b[p, c, f]", lambda xp, a, b: _tensordot(a, b),
+    (lambda xp, g, out, a, b: (g @ b.transpose(0, 2, 1)).transpose(1, 0, 2),            # g b[p]ᵀ, p by p
+     lambda xp, g, out, a, b: (a.reshape(a.shape[0], -1).T @ g).reshape(b.shape)),       # aᵀ g
+    lambda xp, ts, out, a, b: _matmul_jvp(ts, a, b, product=_tensordot))                 # ȧ b + a ḃ
+
+# the gradient goes to the largest entry; ties share it equally, as in torch.amax and jax.numpy.max:
+# ∂out/∂x = hit / count, hit marking the entries equal to the max and count how many tie (_ties)
 max = primitive("max", "max x", lambda xp, x, *, axis, keepdims: _max(x, axis, keepdims),  # noqa: A001
-    (lambda xp, g, out, x, *, axis, keepdims: _unreduce(g, x.ndim, axis, keepdims) * _ties(x, out, axis, keepdims),),
-    lambda xp, ts, out, x, *, axis, keepdims: (ts[0] * _ties(x, out, axis, keepdims)).sum(axis=axis, keepdims=keepdims))
+    (lambda xp, g, out, x, *, axis, keepdims: _ties_share(g, x, out, axis, keepdims),),
+    lambda xp, ts, out, x, *, axis, keepdims: _ties_share_forward(ts[0], x, out, axis, keepdims))
 
 softmax = primitive("softmax", "eˣ / Σ eˣ", lambda xp, x, *, axis: _softmax(x, axis),
     (lambda xp, g, out, x, *, axis: _softmax_jacobian_times(g, out, axis),),
@@ -308,24 +321,64 @@ def _axes(axis, ndim) -> tuple:
 
 
 def _ties(x, out, axis, keepdims):
-    """The entries equal to the max (min), each weighted 1/(number of ties): ties share equally,
-    as in torch.amax and jax.numpy.max."""
-    # for speed (max pooling's backward): the mask in x's dtype (bool / int64 counts would make
-    # float64) and the ties counted one axis at a time (NumPy reduces two short axes at once slowly)
+    """(hit, count): the entries of x equal to the max, as 1s in x's dtype (bool or int64 would make
+    float64), and how many of them each reduced slice holds, kept as axes of length 1."""
     hit = (x == _unreduce(out, x.ndim, axis, keepdims)) * x.dtype.type(1)
-    count = hit
-    for a in sorted((a % x.ndim for a in _axes(axis, x.ndim)), reverse=True):
-        count = count.sum(axis=a, keepdims=True)
-    return hit / count
+    return hit, _sum_short_axes(hit, axis)
+
+
+def _ties_share(g, x, out, axis, keepdims):
+    """max's reverse rule: g / count at the output's size, then to the entries hit."""
+    hit, count = _ties(x, out, axis, keepdims)
+    return hit * (_unreduce(g, x.ndim, axis, keepdims) / count)
+
+
+def _ties_share_forward(t, x, out, axis, keepdims):
+    """max's forward rule: the mean of the tangents of the entries that tie for the max."""
+    hit, count = _ties(x, out, axis, keepdims)
+    shared = _sum_short_axes(t * hit, axis) / count
+    return shared if keepdims else shared.reshape(out.shape)
+
+
+# Max pooling reduces over windows of 2×2 (or 3×3): axes of two or three entries, in a strided view.
+# NumPy reduces such an axis a few entries per inner loop, several times slower than one elementwise
+# op per entry of the axis (np.maximum(x[..., 0, :], x[..., 1, :])): so the helpers below reduce
+# one axis at a time, a short one (≤ SHORT entries) by elementwise ops on its slices. The same
+# numbers either way; this is how max pooling by reshape is written by hand.
+SHORT = 4
 
 
 def _max(x, axis, keepdims):
-    """max over `axis`, one axis at a time (the same numbers; quicker over short axes, see _ties)."""
-    if isinstance(axis, int) or axis is None or len(axis) < 2:
+    """x.max(axis, keepdims), one axis at a time, short axes by np.maximum of their slices."""
+    if axis is None or isinstance(axis, int) and x.shape[axis] > SHORT:
         return x.max(axis=axis, keepdims=keepdims)
-    for a in sorted((a % x.ndim for a in axis), reverse=True):
-        x = x.max(axis=a, keepdims=True)
-    return x if keepdims else x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in {a % x.ndim for a in axis}))
+    axes = _axes(axis, x.ndim)
+    for a in sorted((a % x.ndim for a in axes), reverse=True):
+        if x.shape[a] > SHORT:
+            x = x.max(axis=a, keepdims=True)
+        else:
+            first, *rest = _slices(x, a)
+            x = first.copy() if not rest else np.maximum(first, rest[0])
+            for more in rest[1:]:
+                np.maximum(x, more, out=x)
+    return x if keepdims else x.reshape(tuple(n for i, n in enumerate(x.shape) if i not in {a % x.ndim for a in axes}))
+
+
+def _sum_short_axes(x, axis):
+    """x summed over `axis`, axes kept (length 1), one axis at a time, short ones by adding slices;
+    x an array or (when max's rule runs recorded, for second derivatives) a Tensor."""
+    for a in sorted((a % x.ndim for a in _axes(axis, x.ndim)), reverse=True):
+        if x.shape[a] > SHORT:
+            x = x.sum(axis=a, keepdims=True)
+        else:
+            first, *rest = _slices(x, a)
+            x = builtins.sum(rest, first)
+    return x
+
+
+def _slices(x, a):
+    """The entries of x along axis a, each a slice keeping the axis (length 1)."""
+    return [x[(slice(None),) * a + (slice(i, i + 1),)] for i in range(x.shape[a])]
 
 
 def _matmul_promoted(g, a, b):
@@ -354,11 +407,16 @@ def _matmul_vjp_b(xp, g, a, b):
     return gb[..., 0] if b.ndim == 1 else gb
 
 
-def _matmul_jvp(ts, a, b):
+def _matmul_jvp(ts, a, b, product=operator.matmul):
     ta, tb = ts                                         # product rule: ṫ = ȧ b + a ḃ
     if ta is None:
-        return a @ tb
-    return ta @ b if tb is None else ta @ b + a @ tb
+        return product(a, tb)
+    return product(ta, b) if tb is None else product(ta, b) + product(a, tb)
+
+
+def _tensordot(a, b):
+    """Σₚ Σ_c a[r, p, c] · b[p, c, f] as one matrix product (R, P·C) @ (P·C, F)."""
+    return a.reshape(a.shape[0], -1) @ b.reshape(-1, b.shape[-1])
 
 
 def _scatter_add(g, shape, index):

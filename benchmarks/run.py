@@ -37,7 +37,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 import numpy as np  # noqa: E402
 
-BENCHMARKS = ["mnist_epoch", "cnn_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep", "hvp"]
+BENCHMARKS = ["mnist_epoch", "cnn_epoch", "rnn_epoch", "scalar_moons", "long_chain", "op_overhead", "jacobian_sweep", "hvp",
+              "gan_step"]
 
 # issue 24: the course's models at NumPy's default BLAS thread count and at one, as the machine is
 # and with one core busy (bench_threads sets the count itself, whatever --threads says)

@@ -186,7 +186,9 @@ def draw_first_graph(file: Path) -> None:
     loss = mse(m, b)
     loss.label = "MSE"
     loss.backward()
-    draw_graph(loss, format="png").render(file.with_suffix(""), cleanup=True)
+    title = (f"The MSE of the line y = m·x + b at m = {START[0]:g}, b = {START[1]:g}, on the handout's "
+             f"{len(DATA)} points, after backward: each box's data and ∂MSE/∂(box)")
+    draw_graph(loss, format="png", title=title).render(file.with_suffix(""), cleanup=True)
 
 
 def main() -> None:

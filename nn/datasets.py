@@ -1,4 +1,5 @@
-"""Data sets for the course: iris, toy 2-D problems, MNIST, and a user's own CSV table.
+"""Data sets for the course: iris, toy 2-D problems, MNIST, a user's own CSV table, and sequences
+(sine series cut into windows, a short text for a character model).
 
 Names and return values follow the libraries the course teaches with, so a student's script
 changes only its imports:
@@ -43,6 +44,13 @@ __all__ = [
     "make_spirals",
     "load_mnist",
     "load_csv",
+    "sine_wave",
+    "windows",
+    "make_sine_windows",
+    "load_text",
+    "char_vocabulary",
+    "text_to_ids",
+    "ids_to_text",
 ]
 
 _DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -770,3 +778,99 @@ class mnist:
     """Keras's name for it: `from nn.datasets import mnist; mnist.load_data()` is `load_mnist()`."""
 
     load_data = staticmethod(load_mnist)
+
+
+# ---- sequences: sine series and their windows; a text as character ids --------------------------------------
+
+def sine_wave(n_points: int = 1000, *, period: float = 50.0, noise: float = 0.0,
+              random_state: int | np.random.Generator | None = None) -> np.ndarray:
+    """sin(2π t / period) for t = 0 .. n_points − 1, plus N(0, noise²) if noise > 0, as float32.
+
+    >>> sine_wave(5, period=4).round(3).tolist()
+    [0.0, 1.0, 0.0, -1.0, -0.0]
+    """
+    _check_n(n_points, 1, "n_points")
+    series = np.sin(2 * np.pi * np.arange(n_points) / period)
+    if noise:
+        series = series + _rng(random_state).normal(0.0, noise, n_points)
+    return series.astype(np.float32)
+
+
+def windows(series: Any, steps: int, horizon: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a series into (X, Y): X[i] = series[i : i + steps], Y[i] = series[i + steps + horizon − 1].
+
+    A 1-D series gives X of shape (N, steps) and Y of shape (N,); a (n, F) series gives (N, steps, F)
+    and (N, F), what a recurrent layer takes (give a one-feature series as `series[:, None]`).
+    Token ids work the same: X (N, steps) of ids for an Embedding, Y the next id.
+
+    >>> X, Y = windows(np.arange(6), steps=3)
+    >>> X.tolist(), Y.tolist()
+    ([[0, 1, 2], [1, 2, 3], [2, 3, 4]], [3, 4, 5])
+    """
+    series = np.asarray(series)
+    if series.ndim == 0:
+        raise ValueError("windows: the series must be an array of values over time, got a single number")
+    if not isinstance(steps, (int, np.integer)) or steps < 1 or horizon < 1:
+        raise ValueError(f"windows: steps and horizon must be positive integers, got steps={steps!r}, "
+                         f"horizon={horizon!r}")
+    n = len(series) - steps - horizon + 1
+    if n < 1:
+        raise ValueError(f"windows: a series of {len(series)} values is too short for windows of {steps} steps "
+                         f"predicting {horizon} ahead; it needs at least {steps + horizon}")
+    rows = np.arange(n)[:, None] + np.arange(steps)                # row i: indices i .. i + steps − 1
+    return series[rows], series[np.arange(n) + steps + horizon - 1]
+
+
+def make_sine_windows(n_windows: int = 1000, steps: int = 20, *, period: float = 50.0, noise: float = 0.0,
+                      random_state: int | np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """A sine forecasting set: X (n_windows, steps, 1) of consecutive values, Y (n_windows, 1) the next one.
+
+    >>> X, Y = make_sine_windows(1000, 20)
+    >>> X.shape, Y.shape, X.dtype
+    ((1000, 20, 1), (1000, 1), dtype('float32'))
+    """
+    series = sine_wave(n_windows + steps, period=period, noise=noise, random_state=random_state)
+    return windows(series[:, None], steps)
+
+
+def load_text() -> str:
+    """The short public-domain text shipped in the package: the opening of *Alice's Adventures in
+    Wonderland* (Lewis Carroll, 1865), 2,378 characters, as Project Gutenberg #11 prints it
+    with ASCII quotes (nn/data/README.md says how it was checked).
+
+    >>> load_text()[:30]
+    'Alice was beginning to get ver'
+    """
+    return (_DATA_DIR / "alice.txt").read_text(encoding="utf-8")
+
+
+def char_vocabulary(text: str) -> list[str]:
+    """The distinct characters of `text`, sorted: character i of the list has id i.
+
+    >>> char_vocabulary("hello")
+    ['e', 'h', 'l', 'o']
+    """
+    return sorted(set(text))
+
+
+def text_to_ids(text: str, vocabulary: Sequence[str]) -> np.ndarray:
+    """Each character's id in `vocabulary`, as an int64 array.
+
+    >>> text_to_ids("hole", ["e", "h", "l", "o"]).tolist()
+    [1, 3, 2, 0]
+    """
+    index = {ch: i for i, ch in enumerate(vocabulary)}
+    missing = sorted(set(text) - set(index))
+    if missing:
+        raise ValueError(f"text_to_ids: characters {missing[:10]} are not in the vocabulary of {len(index)}; "
+                         f"build it from this text, char_vocabulary(text)")
+    return np.array([index[ch] for ch in text], dtype=np.int64)
+
+
+def ids_to_text(ids: Iterable[int], vocabulary: Sequence[str]) -> str:
+    """The characters of `ids`, joined: the inverse of text_to_ids.
+
+    >>> ids_to_text([1, 3, 2, 0], ["e", "h", "l", "o"])
+    'hole'
+    """
+    return "".join(vocabulary[int(i)] for i in ids)

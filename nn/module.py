@@ -262,6 +262,11 @@ class Layer(Module):
         return tuple(input_shape)
 
     @property
+    def who(self) -> str:
+        """How messages name this layer: its class and name, "Conv2D 'conv2d_1'"."""
+        return f"{type(self).__name__} '{self.name}'"
+
+    @property
     def output_shape(self) -> tuple:
         if not self.built:
             raise ValueError(f"Layer '{self.name}' has not been built yet: call it on data first")
@@ -289,7 +294,7 @@ class Layer(Module):
         """Copy `weights` (a list as get_weights() returns) into this layer's parameters, in place.
         Moves weights between models, ours or Keras's: `ours.set_weights(keras_model.get_weights())`."""
         params = self.parameters()
-        who = f"{type(self).__name__} '{self.name}'"
+        who = self.who
         if not self.built and not params:
             raise ValueError(f"set_weights: {who} has not been built yet, so its weights do not exist: give its "
                              f"first layer input_shape=... (or input_dim), or call it on data first")
@@ -303,11 +308,13 @@ class Layer(Module):
         for p, w in zip(params, weights):      # checked first: a mismatch leaves every weight as it was
             p.data[...] = w
 
+    takes_ids = False   # True for a layer whose input is integer ids (Embedding): they are not made floats
+
     def __call__(self, x, *args, training: bool | None = None, **kwargs):
         """Build at the first call, then forward(x). `training=True/False` runs this one call in
         training or inference mode (Keras's argument: Dropout, BatchNormalization), then restores
         each sub-layer's own mode."""
-        x = as_input(x)
+        x = as_input(x, self.takes_ids, self)
         if not self.built:
             self.build((None,) + x.shape[1:])
         if training is None:
@@ -338,11 +345,19 @@ def _unique(params) -> list[Parameter]:
     return [p for p in params if not (id(p) in seen or seen.add(id(p)))]
 
 
-def as_input(x) -> Tensor:
-    """A Tensor as is; an array or list as a constant Tensor, floats as float32 (Keras's floatx)."""
+def as_input(x, keep_integers: bool = False, layer: Layer | None = None) -> Tensor:
+    """A Tensor as is; an array or list as a constant Tensor, floats as float32 (Keras's floatx).
+    Integers stay integers with keep_integers (token ids for an Embedding)."""
     if isinstance(x, Tensor):
         return x
+    if isinstance(x, (list, tuple)) and x and all(isinstance(t, Tensor) for t in x):
+        who = f" {layer.who}" if layer is not None else " a layer"
+        raise TypeError(f"{who.strip()} got a list of {len(x)} tensors, not one tensor: a recurrent layer made with "
+                        f"return_state=True returns [output, *states]; unpack it first (output, h = rnn(x)) and "
+                        f"pass the output, or drop return_state=True inside a Sequential")
     arr = np.asarray(x)
+    if keep_integers and arr.dtype.kind in "iu":
+        return Tensor(arr)
     if arr.dtype.kind in "fiub" and arr.dtype != np.float32:
         arr = arr.astype(np.float32)   # NumPy's float64 (or uint8 pixels) would make every op float64
     return Tensor(arr)

@@ -1,5 +1,5 @@
-"""The course's pictures: training curves, confusion matrices, decision boundaries, digit grids, and a
-CNN's filters and feature maps.
+"""The course's pictures: training curves, confusion matrices, decision boundaries, digit grids, a
+CNN's filters and feature maps, and the vanishing gradient through time.
 
 Each function returns the matplotlib Figure and, given ``path``, also saves it as a PNG.
 matplotlib is imported inside the functions, so ``import nn`` never pays for it; on a machine
@@ -22,11 +22,13 @@ from typing import Any, Callable, Mapping, Sequence
 
 import numpy as np
 
+from .activations import name_of
+from .manual.rnn import bptt_norms
 from .metrics import _labels
 from .utils import pyplot as _pyplot
 
 __all__ = ["history", "confusion_matrix", "decision_boundary", "samples", "filters", "feature_maps",
-           "compare_histories"]
+           "compare_histories", "gradient_through_time", "forecast"]
 
 _VALIDATION_COLOR = "#d62728"  # red for validation, blue (C0) for training, as in most course plots
 
@@ -95,7 +97,10 @@ def history(history: Any, path: str | os.PathLike | None = None, *, title: str |
         ax.set_title(pretty)
         ax.set_xlabel("epoch")
         ax.set_ylabel(pretty.lower())
-        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
+        # epochs 1..n with half an epoch either side: one epoch alone would get matplotlib's
+        # default margin, an axis from 0.945 to 1.055 ticked in fractions of an epoch
+        ax.set_xlim(0.5, max(len(v) for v in logs.values()) + 0.5)
         ax.grid(True, alpha=0.3)
         ax.legend(frameon=False)
     if title:
@@ -419,8 +424,9 @@ def feature_maps(model: Any, x: Any, layer: Any = None, path: str | os.PathLike 
 
     ``x`` is one image, (H, W), (H, W, C) or (1, H, W, C); ``layer`` a layer, its name or its index
     (default: the first convolution). The model's layers run up to that one, with no graph
-    recorded; each panel has its own grey scale (dark = large), and the title gives the layer's
-    name and output shape, e.g. "conv2d (Conv2D): output (1, 28, 28, 16)".
+    recorded; the channels share one grey scale (dark = large), with its colour key beside them, and
+    the title gives the layer's name, its output shape and whether the maps are before or after the
+    activation, e.g. "conv2d (Conv2D): output (1, 28, 28, 16), after its relu".
 
     >>> model.build((None, 28, 28, 1)); fig = feature_maps(model, X_test[0], "conv2d")   # doctest: +SKIP
     """
@@ -450,17 +456,42 @@ def feature_maps(model: Any, x: Any, layer: Any = None, path: str | os.PathLike 
     axes[0].axis("on")
     axes[0].imshow(image[0, :, :, 0] if image.shape[3] == 1 else image[0], cmap="gray_r", interpolation="nearest")
     axes[0].set_title("input", fontsize=9, fontweight="bold")
+    low, high = float(maps[..., :shown].min()), float(maps[..., :shown].max())
     for c, ax in enumerate(axes[1:shown + 1]):
         ax.axis("on")
-        ax.imshow(maps[0, :, :, c], cmap="gray_r", interpolation="nearest")
+        drawn = ax.imshow(maps[0, :, :, c], cmap="gray_r", interpolation="nearest", vmin=low, vmax=high)
         ax.set_title(f"channel {c + 1}", fontsize=9)             # numbered from 1, as a person counts
     for ax in axes[:shown + 1]:
         ax.set_xticks([])
         ax.set_yticks([])
     more = f" (first {shown} of {maps.shape[3]} channels)" if shown < maps.shape[3] else ""
-    fig.suptitle(title or f"feature maps of {name}: output {maps.shape}{more}")
+    when = _activation_note(model.layers[:index + 1])
+    fig.suptitle(title or f"feature maps of {name}: output {maps.shape}{more},\n{when}")
     fig.tight_layout()
+    key = fig.colorbar(drawn, ax=list(axes), shrink=0.8, pad=0.02, fraction=0.03)   # one key: the channels' scale
+    key.set_label("value (dark = large)", fontsize=9)
     return _save(fig, path)
+
+
+_STEPS = {"MaxPooling2D": "max pooling", "AveragePooling2D": "average pooling", "Flatten": "flattening",
+          "Dropout": "dropout", "BatchNormalization": "batch normalization"}
+
+
+def _activation_note(layers: list) -> str:
+    """Whether the last layer's output is before or after an activation, in words: "after its relu"
+    (a layer's own), "after relu (in conv2d), then max pooling", "before any activation"."""
+    since = []                                       # layers with no activation after the last one that has
+    for layer in reversed(layers):
+        if not hasattr(layer, "activation_name"):
+            since.append(_STEPS.get(type(layer).__name__, type(layer).__name__))
+            continue
+        act = layer.activation_name or name_of(layer.activation) or "a custom activation"
+        if act == "linear":
+            return f"before any activation ({layer.name} has none)"
+        own = layer is layers[-1] and not hasattr(layer, "units") and not hasattr(layer, "filters")
+        where = f"after {act}" if own else f"after its {act}" if layer is layers[-1] else f"after {act} (in {layer.name})"
+        return where + "".join(f", then {step}" for step in reversed(since))
+    return "before any activation"
 
 
 def compare_histories(histories: Mapping[str, Any], path: str | os.PathLike | None = None, *,
@@ -504,5 +535,97 @@ def compare_histories(histories: Mapping[str, Any], path: str | os.PathLike | No
         ax.grid(True, alpha=0.3)
         ax.legend(frameon=False)
     fig.suptitle(title or f"Comparing {' and '.join(logs)}: training (red) and validation (blue)")
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def gradient_through_time(models: Mapping[str, Any] | None = None, X: Any = None, Y: Any = None,
+                          path: str | os.PathLike | None = None, *, steps: int = 50, units: int = 16,
+                          forget_bias: float = 3.0, seed: int = 0, title: str | None = None) -> Any:
+    """‖∂L/∂h_t‖ against the time step t, on a log axis, one line per model: the vanishing gradient seen.
+
+    ``models`` maps a label to a compiled ``Sequential([SimpleRNN or LSTM, Dense])``. By default, on
+    the same ``X`` (random sequences of ``steps`` steps, one feature), all seeded alike:
+
+    - a tanh SimpleRNN: every step back multiplies the error by W_hhᵀ and tanh′ ≤ 1;
+    - an LSTM as Keras initialises it (forget-gate bias 1, f ≈ 0.73): along the cell the error is
+      multiplied by f alone, so it fades too, at a rate the network can change;
+    - the same LSTM with its forget gate open (bias ``forget_bias``, f ≈ 0.95), as an LSTM that has
+      learned to remember: the error reaches the first steps.
+
+    The numbers are ``nn.manual.bptt_norms``: BPTT by hand, float64.
+
+    >>> fig = gradient_through_time(steps=20)
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['SimpleRNN (tanh): ‖∂L/∂h_1‖ = 8e-03 × ‖∂L/∂h_T‖', ...]
+    """
+    from .layers import LSTM, Dense, SimpleRNN          # the default models only (nn.layers imports no plotting)
+    from .seed import manual_seed
+    from .sequential import Sequential
+
+    rng = np.random.default_rng(seed)
+    if X is None:
+        X = rng.normal(size=(32, steps, 1))
+    X = np.asarray(X, dtype=np.float64)
+    if Y is None:
+        Y = rng.normal(size=(len(X), 1))
+    if models is None:
+        models = {}
+        for label, kind, bias in (("SimpleRNN (tanh)", SimpleRNN, None), ("LSTM (forget bias 1)", LSTM, None),
+                                  (f"LSTM (forget bias {forget_bias:g})", LSTM, forget_bias)):
+            manual_seed(seed)
+            model = Sequential([kind(units, input_shape=X.shape[1:]), Dense(np.shape(Y)[-1])])
+            model.compile("adam", "mse")
+            if bias is not None:
+                model.layers[0].cell.bias.data[units:2 * units] = bias      # gates i, f, c, o: block 1 is f
+            models[label] = model
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.5, 4.4))
+    t = np.arange(1, X.shape[1] + 1)
+    for (label, model), color in zip(models.items(), ("C3", "C0", "C2", "C1", "C4")):
+        norms = bptt_norms(model, X, Y)
+        ax.semilogy(t, norms, "o-", ms=3, color=color, label=f"{label}: ‖∂L/∂h_1‖ = {norms[0] / norms[-1]:.0e} × ‖∂L/∂h_T‖")
+    ax.set_xlabel("time step t (the loss reads the last step, T)")
+    ax.set_ylabel("‖∂L/∂h_t‖  (log scale)")
+    ax.set_title(title or "The vanishing gradient: what reaches each step, going back in time")
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8.5)
+    fig.tight_layout()
+    return _save(fig, path)
+
+
+def forecast(model: Any, X: Any, Y: Any, path: str | os.PathLike | None = None, *, free_run: int = 0,
+             title: str | None = None) -> Any:
+    """A forecaster's predictions against the truth: window i of X predicts Y[i], the next value.
+
+    Plots Y and the one-step-ahead predictions on the windows' time axis; with ``free_run`` > 0 also
+    the model fed its own predictions, starting from the first window, for that many steps: errors
+    then compound, the harder test.
+
+    >>> import nn
+    >>> X, Y = nn.datasets.make_sine_windows(60, 10)
+    >>> model = nn.Sequential([nn.SimpleRNN(4, input_shape=(10, 1)), nn.Dense(1)])
+    >>> len(forecast(model, X, Y, free_run=20).axes[0].get_lines())
+    3
+    """
+    X, Y = np.asarray(X, dtype=np.float32), np.asarray(Y, dtype=np.float32).reshape(len(X), -1)
+    predictions = model.predict(X)
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(8, 3.6))
+    t = np.arange(len(Y)) + X.shape[1]                   # Y[i] is the value at time i + steps
+    ax.plot(t, Y[:, 0], color="0.6", lw=3, label="truth")
+    ax.plot(t, predictions[:, 0], color="C0", lw=1.3, label="one step ahead")
+    if free_run:
+        window, run = X[:1].copy(), []
+        for _ in range(min(free_run, len(Y))):
+            nxt = model.predict(window)[0, 0]
+            run.append(nxt)
+            window = np.concatenate([window[:, 1:], np.full((1, 1, 1), nxt, dtype=np.float32)], axis=1)
+        ax.plot(t[:len(run)], run, "--", color="C3", lw=1.3, label="fed its own predictions")
+    mse = float(np.mean((predictions - Y) ** 2))
+    ax.set_xlabel("time step")
+    ax.set_title(title or f"Forecast: one step ahead, MSE {mse:.2e}")
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize=8.5, frameon=False)   # off the curves
+    ax.grid(True, alpha=0.3)
     fig.tight_layout()
     return _save(fig, path)

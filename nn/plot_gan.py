@@ -86,8 +86,9 @@ def losses(d_losses: Sequence[float], g_losses: Sequence[float], path: str | os.
     fig, ax = plt.subplots(figsize=(7, 3.5))
     for values, name, color in ((d_losses, "discriminator", "tab:blue"), (g_losses, "generator", "tab:orange")):
         v = np.asarray(values, dtype=float)
-        ax.plot(v, color=color, alpha=0.25)
-        if len(v) >= smooth:
+        short = len(v) < smooth                          # too few steps to smooth: the raw line is the one named
+        ax.plot(v, color=color, alpha=0.8 if short else 0.25, label=name if short else None)
+        if not short:
             ax.plot(np.arange(smooth - 1, len(v)), np.convolve(v, np.ones(smooth) / smooth, "valid"), color=color,
                     label=f"{name} (mean of {smooth} steps)")
     ax.set_xlabel("step"), ax.set_ylabel("binary cross-entropy"), ax.legend()
@@ -106,16 +107,20 @@ def mode_collapse(healthy: dict, collapsed: dict, path: str | os.PathLike | None
     return _save(fig, path)
 
 
-def digits_per_epoch(images: Sequence[np.ndarray], path: str | os.PathLike | None = None, n: int = 10) -> Any:
-    """One row per epoch of n generated 28 × 28 digits (the same noise each epoch), pixels in [-1, 1] or [0, 1]."""
+def digits_per_epoch(images: Sequence[np.ndarray], path: str | os.PathLike | None = None, n: int = 10,
+                     epochs: Sequence[int] | None = None) -> Any:
+    """One row per epoch of n generated 28 × 28 digits (the same noise each epoch), pixels in [-1, 1] or [0, 1].
+    `epochs` numbers the rows (default 1, 2, 3, ...), for when only some epochs are shown."""
     plt = pyplot()
+    epochs = list(epochs) if epochs is not None else list(range(1, len(images) + 1))
+    low = -1.0 if min(float(np.min(b)) for b in images) < 0 else 0.0    # tanh's range or a sigmoid's
     fig, axes = plt.subplots(len(images), n, figsize=(n * 0.8, len(images) * 0.85 + 0.4), squeeze=False)
     for row, batch in enumerate(images):
         for col in range(n):
             ax = axes[row, col]
-            ax.imshow(np.asarray(batch[col]).reshape(28, 28), cmap="gray_r")
+            ax.imshow(np.asarray(batch[col]).reshape(28, 28), cmap="gray_r", vmin=low, vmax=1.0)
             ax.set_xticks([]), ax.set_yticks([])
-        axes[row, 0].set_ylabel(f"epoch {row + 1}", rotation=0, ha="right", va="center", fontsize=8)
+        axes[row, 0].set_ylabel(f"epoch {epochs[row]}", rotation=0, ha="right", va="center", fontsize=8)
     fig.suptitle("generated digits, the same noise each epoch", fontsize=10)
     fig.tight_layout()
     return _save(fig, path)

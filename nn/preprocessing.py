@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import math
 import warnings
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
-__all__ = ["train_test_split", "StandardScaler"]
+__all__ = ["train_test_split", "StandardScaler", "pad_sequences"]
 
 RandomStateLike = int | np.random.RandomState | None
 
@@ -266,3 +266,35 @@ class StandardScaler:
         if self.with_mean:
             X += self.mean_
         return X
+
+
+def pad_sequences(sequences: Sequence[Sequence[Any]], maxlen: int | None = None, dtype: str = "int32",
+                  padding: str = "pre", truncating: str = "pre", value: float = 0.0) -> np.ndarray:
+    """Sequences of different lengths as one (len(sequences), maxlen) array (Keras's pad_sequences).
+
+    Shorter ones are filled with `value` before ('pre', the default) or after ('post'); longer ones
+    lose their start ('pre') or end ('post'). maxlen defaults to the longest sequence. 'pre' keeps
+    the real tokens last, next to where a recurrent layer's output is read.
+
+    >>> pad_sequences([[1, 2, 3], [4, 5], [6]]).tolist()
+    [[1, 2, 3], [0, 4, 5], [0, 0, 6]]
+    >>> pad_sequences([[1, 2, 3], [4, 5]], maxlen=2, padding="post", truncating="post").tolist()
+    [[1, 2], [4, 5]]
+    """
+    for what, mode in (("padding", padding), ("truncating", truncating)):
+        if mode not in ("pre", "post"):
+            raise ValueError(f"pad_sequences: {what} must be 'pre' or 'post', got {mode!r}")
+    lengths = [len(s) for s in sequences]
+    if maxlen is None:
+        maxlen = max(lengths, default=0)
+    out = np.full((len(sequences), maxlen), value, dtype=dtype)
+    for i, seq in enumerate(sequences):
+        if not len(seq) or not maxlen:
+            continue
+        seq = np.asarray(seq)
+        seq = seq[-maxlen:] if truncating == "pre" else seq[:maxlen]
+        if padding == "pre":
+            out[i, maxlen - len(seq):] = seq
+        else:
+            out[i, :len(seq)] = seq
+    return out

@@ -99,6 +99,11 @@ class Sequential(Trainer, Layer):
         return input_shape
 
     # ---- calling ----------------------------------------------------------------------------------
+    @property
+    def takes_ids(self) -> bool:
+        """Whether the first layer takes integer ids (an Embedding): batches then stay integers."""
+        return bool(self.layers) and self.layers[0].takes_ids
+
     def forward(self, x: Tensor) -> Tensor:
         """The layers in order."""
         for layer in self._nonempty():

@@ -15,7 +15,24 @@ Each layer becomes its PyTorch twin, weights copied (not shared):
                                   after a ZeroPad2d for 'same' (TensorFlow's: the odd extra row/column bottom/right)
     MaxPooling2D / AveragePooling2D  ->  torch.nn.MaxPool2d / AvgPool2d (after a -inf pad for 'same' max pooling)
     GlobalAveragePooling2D    ->  torch.nn.AdaptiveAvgPool2d(1), then Flatten
-    Conv2d / MaxPool2d / AvgPool2d (PyTorch's own layers)  ->  themselves
+    Conv2DTranspose(filters, (kh, kw), strides, padding)  ->  torch.nn.ConvTranspose2d(in, filters, (kh, kw), stride)
+                                  with weight = kernel.permute(3, 2, 0, 1), output_padding for a kernel smaller than
+                                  the stride, then a crop to Keras's size for 'same' (the rows 'same' Conv2D pads)
+    UpSampling2D(size)        ->  torch.nn.Upsample(scale_factor=size, mode='nearest')
+    BatchNormalization        ->  torch.nn.BatchNorm2d on images, BatchNorm1d on features: gamma, beta and the
+                                  moving statistics copied, eps = epsilon, momentum = 1 - Keras's momentum
+    Reshape(target_shape)     ->  torch.nn.Unflatten(1, target_shape) after a Flatten (channels-last, as Keras)
+    Conv2d / MaxPool2d / AvgPool2d / ConvTranspose2d / BatchNorm1d / BatchNorm2d (PyTorch's own)  ->  themselves
+    SimpleRNN / LSTM / GRU    ->  torch.nn.RNN / LSTM / GRU(batch_first=True), weight_ih = kernelᵀ,
+                                  weight_hh = recurrent_kernelᵀ; inside a module that keeps the output
+                                  (the last step, or every step with return_sequences) and reads the
+                                  input reversed for go_backwards
+    Embedding                 ->  torch.nn.Embedding, the same table
+
+Recurrent weights: torch keeps two biases, b_ih and b_hh, where Keras keeps one (b_ih = bias,
+b_hh = 0). LSTM gates are in the same order in both (i, f, g/c, o). A GRU's are not: Keras stacks
+z, r, h, torch r, z, n, so the blocks are reordered; and torch's GRU is Keras's reset_after=True
+(b_ih = bias[0], b_hh = bias[1]), so a GRU with reset_after=False has no torch twin.
 
 Images: nn's Keras layers are channels-last (N, H, W, C), torch's channels-first (N, C, H, W). The
 torch model takes the same channels-last input as the nn model: a Permute(0, 3, 1, 2) at its front
@@ -50,9 +67,11 @@ from typing import Any
 import numpy as np
 
 from . import activations
-from .layers import (Activation, AveragePooling2D, AvgPool2d, Conv2d, Conv2D, Dense, Dropout, Flatten,
-                     GlobalAveragePooling2D, LeakyReLU, Linear, MaxPool2d, MaxPooling2D)
+from .layers import (Activation, AveragePooling2D, AvgPool2d, BatchNorm1d, BatchNorm2d, BatchNormalization, Conv2d,
+                     Conv2D, Conv2DTranspose, ConvTranspose2d, Dense, Dropout, Flatten, GlobalAveragePooling2D,
+                     LeakyReLU, Linear, MaxPool2d, MaxPooling2D, Reshape, UpSampling2D)
 from .layers.pooling import _Pooling2D
+from .layers import GRU, LSTM, Embedding, SimpleRNN
 
 INSTALL_HINT = ("model.to_torch() needs PyTorch, which tinygrad_edu does not install: pip install torch "
                 "(on the course machines, the CPU build: pip install torch==2.13.0)")
@@ -116,6 +135,25 @@ def _permute_module(torch: Any, dims: tuple) -> Any:
     return Permute(dims)
 
 
+def _crop_module(torch: Any, top: int, left: int, size: tuple) -> Any:
+    """x[:, :, top:top + h, left:left + w] as a torch module: Conv2DTranspose's 'same' output size."""
+
+    class Crop(torch.nn.Module):
+        """The (h, w) window from (top, left) of (N, C, H, W) images."""
+
+        def __init__(self, top: int, left: int, size: tuple):
+            super().__init__()
+            self.top, self.left, self.size = top, left, tuple(size)
+
+        def forward(self, x: Any) -> Any:
+            return x[:, :, self.top:self.top + self.size[0], self.left:self.left + self.size[1]]
+
+        def extra_repr(self) -> str:
+            return f"top={self.top}, left={self.left}, size={self.size}"
+
+    return Crop(top, left, size)
+
+
 def _same_padding(layer: Any, size: tuple, strides: tuple) -> tuple[int, int, int, int]:
     """TensorFlow's 'same' padding for `layer`'s input as (left, right, top, bottom), ZeroPad2d's order."""
     (top, bottom), (left, right) = [divmod(max((-(-n // s) - 1) * s + k - n, 0), 2)
@@ -126,6 +164,12 @@ def _same_padding(layer: Any, size: tuple, strides: tuple) -> tuple[int, int, in
 
 def _channels_last_image_layer(torch: Any, layer: Any, name: str) -> list[tuple[str, Any]]:
     """The torch modules for a Keras image layer, on channels-first data."""
+    if isinstance(layer, Conv2DTranspose):
+        return _conv_transpose(torch, layer, name)
+    if isinstance(layer, UpSampling2D):
+        return [(name, torch.nn.Upsample(scale_factor=tuple(float(s) for s in layer.size), mode="nearest"))]
+    if isinstance(layer, BatchNormalization):
+        return [(name, _batch_norm(torch, layer, torch.nn.BatchNorm2d))]
     if isinstance(layer, Conv2D):
         conv = torch.nn.Conv2d(layer.kernel.shape[2], layer.filters, layer.kernel_size, stride=layer.strides,
                                bias=layer.use_bias)
@@ -150,6 +194,39 @@ def _channels_last_image_layer(torch: Any, layer: Any, name: str) -> list[tuple[
         return [(name, torch.nn.AvgPool2d(layer.pool_size, stride=layer.strides))]
     # GlobalAveragePooling2D
     return [(name, torch.nn.AdaptiveAvgPool2d(1)), (f"{name}_flatten", torch.nn.Flatten())]
+
+
+def _conv_transpose(torch: Any, layer: Any, name: str) -> list[tuple[str, Any]]:
+    """Conv2DTranspose as ConvTranspose2d without padding, whose output ((H-1)·s + k) is the 'valid'
+    one; a kernel smaller than the stride leaves s - k more rows in Keras's (output_padding); 'same'
+    keeps H·s rows, dropping the ones a 'same' Conv2D of that output would pad on top (and left)."""
+    k, s = layer.kernel_size, layer.strides
+    conv = torch.nn.ConvTranspose2d(layer.kernel.shape[3], layer.filters, k, stride=s, bias=layer.use_bias,
+                                    output_padding=tuple(max(si - ki, 0) for ki, si in zip(k, s)))
+    conv.weight = _parameter(torch, layer.kernel.data.transpose(3, 2, 0, 1))    # (kh, kw, out, in) -> (in, out, kh, kw)
+    if layer.use_bias:
+        conv.bias = _parameter(torch, layer.bias.data)
+    parts = [(name, conv)]
+    if layer.padding == "same":
+        top, left = (max(ki - si, 0) // 2 for ki, si in zip(k, s))
+        parts.append((f"{name}_crop", _crop_module(torch, top, left, layer.output_shape[1:3])))
+    act = _activation_module(torch, layer.activation_name, layer.name)
+    return parts + ([(f"{name}_{layer.activation_name}", act)] if act is not None else [])
+
+
+def _batch_norm(torch: Any, layer: Any, cls: Any) -> Any:
+    """BatchNorm1d/2d holding a BatchNormalization's weights (gamma 1 and beta 0 where it has none)."""
+    if layer.axis not in (-1, len(layer.input_shape) - 1):
+        raise ValueError(f"to_torch: BatchNormalization '{layer.name}' normalizes axis {layer.axis}; only the "
+                         f"channels' axis (-1, Keras's default) is converted")
+    channels = layer.moving_mean.shape[0]
+    norm = cls(channels, eps=layer.epsilon, momentum=1 - layer.momentum)
+    with torch.no_grad():
+        norm.weight.copy_(torch.tensor(layer.gamma.data if layer.scale else np.ones(channels, np.float32)))
+        norm.bias.copy_(torch.tensor(layer.beta.data if layer.center else np.zeros(channels, np.float32)))
+        norm.running_mean.copy_(torch.tensor(layer.moving_mean.data))
+        norm.running_var.copy_(torch.tensor(layer.moving_variance.data))
+    return norm
 
 
 def _parameter(torch: Any, array: np.ndarray) -> Any:
@@ -185,6 +262,31 @@ def _convert(torch: Any, layer: Any) -> list[tuple[str, Any]]:
         if layer.use_bias:
             conv.bias = _parameter(torch, layer.bias.data)
         return [(name, conv)]
+    if isinstance(layer, ConvTranspose2d):
+        conv = torch.nn.ConvTranspose2d(layer.in_channels, layer.out_channels, layer.kernel_size, stride=layer.stride,
+                                        padding=layer.padding, output_padding=layer.output_padding,
+                                        bias=layer.use_bias)
+        conv.weight = _parameter(torch, layer.weight.data)
+        if layer.use_bias:
+            conv.bias = _parameter(torch, layer.bias.data)
+        return [(name, conv)]
+    if isinstance(layer, (BatchNorm1d, BatchNorm2d)):
+        norm = (torch.nn.BatchNorm1d if isinstance(layer, BatchNorm1d) else torch.nn.BatchNorm2d)(
+            layer.num_features, eps=layer.eps, momentum=layer.momentum, affine=layer.affine)
+        with torch.no_grad():
+            if layer.affine:
+                norm.weight.copy_(torch.tensor(layer.weight.data))
+                norm.bias.copy_(torch.tensor(layer.bias.data))
+            norm.running_mean.copy_(torch.tensor(layer.running_mean.data))
+            norm.running_var.copy_(torch.tensor(layer.running_var.data))
+        return [(name, norm)]
+    if isinstance(layer, BatchNormalization):          # on features (N, F); images went to BatchNorm2d
+        if len(layer.input_shape) != 2:
+            raise ValueError(f"to_torch: BatchNormalization '{layer.name}' on input shape {layer.input_shape}: only "
+                             f"features (N, F) and images (N, H, W, C) are converted")
+        return [(name, _batch_norm(torch, layer, torch.nn.BatchNorm1d))]
+    if isinstance(layer, Reshape):
+        return [(f"{name}_flatten", torch.nn.Flatten()), (name, torch.nn.Unflatten(1, layer.output_shape[1:]))]
     if isinstance(layer, (MaxPool2d, AvgPool2d)):
         cls = torch.nn.MaxPool2d if isinstance(layer, MaxPool2d) else torch.nn.AvgPool2d
         return [(name, cls(layer.kernel_size, stride=layer.stride, padding=layer.padding))]
@@ -201,9 +303,69 @@ def _convert(torch: Any, layer: Any) -> list[tuple[str, Any]]:
         slope = layer.negative_slope if isinstance(layer, LeakyReLU) else 0.01
         act = _activation_module(torch, layer.activation_name, layer.name, slope)
         return [(name, act if act is not None else torch.nn.Identity())]
+    if isinstance(layer, (SimpleRNN, LSTM, GRU)):
+        return [(name, _recurrent(torch, layer))]
+    if isinstance(layer, Embedding):
+        embedding = torch.nn.Embedding(layer.input_dim, layer.output_dim)
+        embedding.weight = _parameter(torch, layer.embeddings.data)
+        return [(name, embedding)]
     if hasattr(layer, "layers"):                # a Sequential inside the model (read by its attributes:
         return [(name, to_torch(layer))]        # Sequential imports this module)
     raise TypeError(f"to_torch: no PyTorch counterpart for layer '{layer.name}' of type {type(layer).__name__}")
+
+
+def _recurrent(torch: Any, layer: Any) -> Any:
+    """torch.nn.RNN / LSTM / GRU with `layer`'s weights, in a module returning what the Keras layer returns."""
+    if layer.return_state:
+        raise ValueError(f"to_torch: {type(layer).__name__} '{layer.name}' has return_state=True; a torch.nn.Sequential "
+                         f"passes one tensor from layer to layer, so convert a model without it")
+    cell = layer.cell
+    acts = [activations.name_of(cell.activation), activations.name_of(getattr(cell, "recurrent_activation", None))]
+    features, units = layer.input_shape[-1], layer.units
+    if isinstance(layer, SimpleRNN):
+        if acts[0] not in ("tanh", "relu"):
+            raise ValueError(f"to_torch: SimpleRNN '{layer.name}' uses {acts[0]!r}; torch.nn.RNN has tanh and relu")
+        module = torch.nn.RNN(features, units, nonlinearity=acts[0], batch_first=True, bias=cell.use_bias)
+    else:
+        if acts != ["tanh", "sigmoid"]:
+            raise ValueError(f"to_torch: {type(layer).__name__} '{layer.name}' uses activations {acts}; torch's has "
+                             f"tanh and sigmoid gates only")
+        if isinstance(layer, GRU) and not cell.reset_after:
+            raise ValueError(f"to_torch: GRU '{layer.name}' has reset_after=False; torch.nn.GRU applies the reset gate "
+                             f"after the matmul, as Keras's reset_after=True (its default)")
+        kind = torch.nn.LSTM if isinstance(layer, LSTM) else torch.nn.GRU
+        module = kind(features, units, batch_first=True, bias=cell.use_bias)
+    kernel, recurrent = cell.kernel.data, cell.recurrent_kernel.data
+    bias = cell.bias.data if cell.use_bias else None
+    b_ih, b_hh = (bias[0], bias[1]) if isinstance(layer, GRU) and bias is not None else (bias, None)
+    if isinstance(layer, GRU):                  # Keras's blocks z, r, h -> torch's r, z, n
+        order = np.r_[units:2 * units, 0:units, 2 * units:3 * units]
+        kernel, recurrent = kernel[:, order], recurrent[:, order]
+        b_ih = b_ih[order] if b_ih is not None else None
+        b_hh = b_hh[order] if b_hh is not None else None
+    module.weight_ih_l0 = _parameter(torch, kernel.T)
+    module.weight_hh_l0 = _parameter(torch, recurrent.T)
+    if bias is not None:
+        module.bias_ih_l0 = _parameter(torch, b_ih)
+        module.bias_hh_l0 = _parameter(torch, b_hh if b_hh is not None else np.zeros_like(b_ih))
+
+    class KerasRecurrent(torch.nn.Module):
+        """The torch recurrent module, returning Keras's output: every step's h (return_sequences) or the last."""
+
+        def __init__(self, rnn: Any, return_sequences: bool, go_backwards: bool):
+            super().__init__()
+            self.rnn, self.return_sequences, self.go_backwards = rnn, return_sequences, go_backwards
+
+        def forward(self, x: Any) -> Any:
+            if self.go_backwards:
+                x = torch.flip(x, dims=(1,))   # Keras reads x_T first, and returns its outputs in that order
+            out, _ = self.rnn(x)
+            return out if self.return_sequences else out[:, -1]
+
+        def extra_repr(self) -> str:
+            return f"return_sequences={self.return_sequences}, go_backwards={self.go_backwards}"
+
+    return KerasRecurrent(module, layer.return_sequences, layer.go_backwards)
 
 
 def to_torch(model: Any) -> Any:
@@ -220,7 +382,10 @@ def to_torch(model: Any) -> Any:
     channels_first = False            # True between the front Permute and Flatten (see the module docstring)
     for layer in model.layers:
         name = layer.name.replace(".", "_")
-        if isinstance(layer, (Conv2D, _Pooling2D, GlobalAveragePooling2D)):
+        if channels_first and isinstance(layer, Activation) and layer.activation_name != "softmax":   # elementwise
+            converted = _convert(torch, layer)
+        elif isinstance(layer, (Conv2D, _Pooling2D, GlobalAveragePooling2D, UpSampling2D)) or (
+                isinstance(layer, BatchNormalization) and len(layer.input_shape) == 4):
             if not channels_first:
                 modules[f"{name}_to_channels_first"] = _permute_module(torch, (0, 3, 1, 2))
                 channels_first = True

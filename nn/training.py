@@ -55,6 +55,7 @@ class Trainer:
     stop_training = False
     history: History | None = None
     _compiled_weights: list | None = None     # the trainable weights compile read (Keras 2's rule)
+    _frozen_weights: SequenceType = ()         # the learned weights it left out: no gradient in a step
 
     def compile(self, optimizer="rmsprop", loss=None, metrics: SequenceType[str] | None = None) -> None:
         """Choose the optimizer, loss and metrics ('acc'/'accuracy', 'mse', 'mae') by object or string."""
@@ -73,6 +74,7 @@ class Trainer:
         if getattr(self, "_compiled_weights", None) is None and self.built:
             self._compiled_weights = self.trainable_weights
             self.optimizer.add_params(self._compiled_weights)
+            self._frozen_weights = [p for p in self.non_trainable_weights if p.requires_grad]
 
     def fit(self, X, Y, epochs: int = 1, batch_size: int | None = 32, validation_data=None,
             validation_split: float = 0.0, shuffle: bool = True, callbacks: SequenceType[Callback] | None = None,
@@ -132,13 +134,26 @@ class Trainer:
         A loss that is not finite is returned without a step, so the weights stay as they were;
         `fit` stops there. `fit`, `train_on_batch` and the scikit-learn estimators all train through
         this method, so what a step does is written once.
+
+        Only the weights compile handed the optimizer get gradients: a part frozen at compile (D in
+        the GAN's step) is differentiated through, not for, as Keras differentiates with respect to
+        the trainable weights alone. Its weights stop requiring a gradient for the step (PyTorch's
+        `requires_grad_(False)`), so the backward walk skips their products: a third less work in
+        the GAN's step.
         """
-        self.optimizer.zero_grad()
-        out, _, loss = self._forward_loss(Tensor.from_numpy(x), y)   # from_numpy: the batch is NumPy's, no copy
-        value = loss.item()
-        if math.isfinite(value):
-            loss.backward()
-            self.optimizer.step()
+        frozen = [p for p in self._frozen_weights if p.requires_grad]
+        for p in frozen:
+            p.requires_grad = False
+        try:
+            self.optimizer.zero_grad()
+            out, _, loss = self._forward_loss(Tensor.from_numpy(x), y)   # from_numpy: the batch is NumPy's, no copy
+            value = loss.item()
+            if math.isfinite(value) and loss.requires_grad:       # (nothing trainable: nothing to do, as Keras)
+                loss.backward()
+                self.optimizer.step()
+        finally:
+            for p in frozen:
+                p.requires_grad = True
         return value, out
 
     # ---- one batch at a time: the GAN recipe's loop ----------------------------------------------------
@@ -326,8 +341,8 @@ class Trainer:
         if X.ndim == 1:
             raise ValueError(f"{what}: X has shape {X.shape}, one number per sample; give it a feature axis, "
                              f"X.reshape(-1, 1), so each sample is a row")
-        if X.dtype != np.float32:
-            X = X.astype(np.float32)      # Keras's floatx: float64 data would make every op float64
+        if X.dtype != np.float32 and not (X.dtype.kind in "iu" and getattr(self, "takes_ids", False)):
+            X = X.astype(np.float32)      # Keras's floatx (token ids for an Embedding stay integers)
         _check_finite(X, "X", what)
         if not self.built:
             self.build((None,) + X.shape[1:])

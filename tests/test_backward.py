@@ -106,6 +106,38 @@ def test_a_long_tensor_chain():
     del y
 
 
+# ---- a node reached many times: its sum is added into in place, and nothing shared changes ------
+
+def test_sums_added_in_place_leave_every_shared_gradient_right():
+    # s's gradient is a sum (reached three times) that `+` then passes on unchanged to y and z;
+    # both get more shares after that. Were the walk to add those into s's array, s would change.
+    x = Tensor(np.array([1.0, 2.0, 3.0]), requires_grad=True)
+    y, z = x * 1.0, x * 1.0
+    w, v = y * 5.0, z * 7.0                                 # made before s: their shares come after s's
+    s = y + z
+    loss = (s * s).sum() + (s * 3.0).sum() + w.sum() + v.sum() + (y * y).sum()
+    loss.backward()
+    ds = 2 * 2 * np.array([1.0, 2.0, 3.0]) + 3              # ∂L/∂s = 2s + 3, s = 2x
+    assert s.grad.tolist() == ds.tolist() and z.grad.tolist() == (ds + 7).tolist()
+    assert y.grad.tolist() == (ds + 5 + 2 * np.array([1.0, 2.0, 3.0])).tolist()
+    assert x.grad.tolist() == [28.0, 38.0, 48.0]
+    loss.backward()                                         # a leaf accumulates across calls
+    assert x.grad.tolist() == [56.0, 76.0, 96.0] and s.grad.tolist() == ds.tolist()
+
+
+def test_slices_of_one_array_sum_their_gradients():
+    xw = Tensor(np.arange(12.0).reshape(2, 3, 2), requires_grad=True)
+    h = xw[:, 0]
+    for t in range(1, 3):                                   # an RNN's loop: x W sliced at every step
+        h = (h * xw[:, t]).tanh()
+    h.sum().backward()
+    X = xw.data
+    h0 = X[:, 0]; h1 = np.tanh(h0 * X[:, 1]); d2 = 1 - np.tanh(h1 * X[:, 2]) ** 2
+    d1 = d2 * X[:, 2] * (1 - h1 ** 2)
+    expected = np.stack([d1 * X[:, 1], d1 * h0, d2 * h1], axis=1)
+    assert np.allclose(xw.grad, expected, rtol=1e-12, atol=0)
+
+
 # ---- detect_anomaly -------------------------------------------------------------------------------
 
 def test_detect_anomaly_names_the_first_op_whose_output_is_not_finite():

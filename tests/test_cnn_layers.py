@@ -144,11 +144,11 @@ def test_channels_first_data_is_detected():
 
 
 def test_kernel_or_pool_bigger_than_input_under_valid():
-    with pytest.raises(ValueError, match=r"Conv2D.*kernel \(5\) is bigger.*\(None, 4, 4, 1\).*padding='same'"):
+    with pytest.raises(ValueError, match=r"Conv2D.*kernel \(5×5\) is bigger.*\(None, 4, 4, 1\).*padding='same'"):
         Conv2D(2, 5, input_shape=(4, 4, 1))
-    with pytest.raises(ValueError, match=r"MaxPooling2D.*pool \(3\) is bigger.*\(None, 2, 2, 1\).*padding='same'"):
+    with pytest.raises(ValueError, match=r"MaxPooling2D.*pool \(3×3\) is bigger.*\(None, 2, 2, 1\).*padding='same'"):
         MaxPooling2D(3)(np.zeros((2, 2, 2, 1), dtype=np.float32))
-    with pytest.raises(ValueError, match=r"max_pooling2d.*pool \(2\) is bigger.*\(None, 1, 1, 32\)"):
+    with pytest.raises(ValueError, match=r"max_pooling2d.*pool \(2×2\) is bigger.*\(None, 1, 1, 32\)"):
         Sequential([Conv2D(32, 3, input_shape=(3, 3, 1)), MaxPooling2D(2)])
     assert Conv2D(2, 5, padding="same")(np.zeros((1, 4, 4, 1), dtype=np.float32)).shape == (1, 4, 4, 2)
 

@@ -80,3 +80,21 @@ def test_train_model_cnn_writes_the_cnn_pictures(tmp_path, capsys):
 def test_train_model_cnn_refuses_data_without_images(capsys):
     assert main(["train", "--dataset", "iris", "--model", "cnn"]) == 2
     assert "--dataset mnist" in capsys.readouterr().err
+
+
+def test_feature_maps_carry_a_colour_key_and_say_before_or_after_the_activation(tmp_path):
+    # issue 26, item 18: grey panels with no key, and no word on whether relu had run
+    model = small_cnn()
+    x = np.random.default_rng(0).random((8, 8, 1)).astype(np.float32)
+    fig = nn.plot.feature_maps(model, x, path=tmp_path / "maps.png")
+    bars = [ax for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(bars) == 1 and "value" in bars[0].get_ylabel()                # one key for every channel
+    channels = [ax for ax in fig.axes if ax.get_title().startswith("channel")]
+    assert len({ax.images[0].get_clim() for ax in channels}) == 1             # ... so one scale for them all
+    assert "after its relu" in fig._suptitle.get_text()
+    pooled = nn.plot.feature_maps(model, x, 1)
+    assert "after relu (in conv2d" in pooled._suptitle.get_text() and "then max pooling" in pooled._suptitle.get_text()
+    linear = nn.Sequential([nn.Conv2D(2, (3, 3), input_shape=(8, 8, 1)), nn.ReLU()])
+    linear.build((None, 8, 8, 1))
+    assert "before any activation" in nn.plot.feature_maps(linear, x, 0)._suptitle.get_text()
+    assert "after relu" in nn.plot.feature_maps(linear, x, 1)._suptitle.get_text()

@@ -68,6 +68,17 @@ def test_iris_csv_is_inside_the_package():
     assert path.name == "iris.csv" and path.parent == Path(datasets.__file__).parent / "data"
 
 
+def test_alice_is_the_checked_gutenberg_text():
+    # nn/data/README.md: checked word for word against Project Gutenberg #11; ASCII quotes, no
+    # italics marks, one line per paragraph. The hash pins that checked text against later edits.
+    text = datasets.load_text()
+    assert text.isascii() and "_" not in text and text.count("\n\n") == 5
+    assert text.startswith("Alice was beginning to get very tired of sitting by her sister")
+    assert text.endswith("so managed to put it into one of the cupboards as she fell past it.\n")
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    assert digest == "38a3167e0a54200a0ebd8b06d572ed06a13876b8b41ca93658a8ea2027986d7d"
+
+
 # ----------------------------------------------------------------------------------------------
 # toy 2-D problems
 # ----------------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ DEMOS = ROOT / "demos"
 OUT = DEMOS / "out"
 EXPECTED = ["micrograd_neuron", "line_fit", "xor", "moons", "forward_vs_reverse", "backprop_by_hand", "mnist_mlp"]
 NAMES = sorted({p.stem for p in DEMOS.glob("*.py")} | set(EXPECTED))
+WITH_ARGUMENTS = ["gan_mnist --dcgan"]        # a second mode of a demo, run the same way
 SHARED_DATA = ROOT.parent / "shared" / "data"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 # a path or file name ending in .png, as the demos print them: absolute, or relative to demos/out
@@ -60,8 +61,9 @@ def named_pngs(output: str) -> list[Path]:
     return paths
 
 
-@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("name", NAMES + WITH_ARGUMENTS)
 def test_demo_runs_and_writes_its_pictures(name: str, tmp_path: Path) -> None:
+    name, *arguments = name.split()
     script = DEMOS / f"{name}.py"
     if not script.exists():
         pytest.skip(f"demos/{name}.py does not exist yet")
@@ -69,7 +71,7 @@ def test_demo_runs_and_writes_its_pictures(name: str, tmp_path: Path) -> None:
     if "load_mnist" in script.read_text() and not env.get("TINYGRAD_EDU_DATA"):
         pytest.skip(f"demos/{name}.py needs MNIST: set TINYGRAD_EDU_DATA or put shared/data/mnist beside the repo")
     started = time.time() - 1.0      # file systems store mtimes coarsely: allow a second of slack
-    run = subprocess.run([sys.executable, str(script)], cwd=tmp_path, env=env, capture_output=True, text=True,
+    run = subprocess.run([sys.executable, str(script), *arguments], cwd=tmp_path, env=env, capture_output=True, text=True,
                          timeout=120)
     assert run.returncode == 0, f"demos/{name}.py exited with {run.returncode}\n--- stdout\n{run.stdout[-3000:]}" \
                                 f"\n--- stderr\n{run.stderr[-3000:]}"
@@ -82,3 +84,19 @@ def test_demo_runs_and_writes_its_pictures(name: str, tmp_path: Path) -> None:
         assert_whole_png(path)
     assert not list(tmp_path.rglob("*.png")), f"demos/{name}.py wrote pictures into the working directory, " \
                                               f"not demos/out/"
+
+
+def test_the_line_fit_graph_has_a_title_and_draws_each_error_as_one_subtraction(monkeypatch, tmp_path: Path) -> None:
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "demos"))
+    import line_fit
+    drawn = {}
+    real = line_fit.draw_graph
+
+    def spy(root, **kwargs):
+        drawn["source"] = real(root, **kwargs).source
+        return real(root, **kwargs)
+    monkeypatch.setattr(line_fit, "draw_graph", spy)
+    line_fit.draw_first_graph(tmp_path / "line_fit_graph.png")
+    assert (tmp_path / "line_fit_graph.png").stat().st_size > 10_000
+    assert "The MSE of the line y = m·x + b at m = -1, b = 5" in drawn["source"]
+    assert drawn["source"].count('label="-"') == 2 and drawn["source"].count('label="*"') == 2   # m·x only: no "* -1.0"

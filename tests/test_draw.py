@@ -316,6 +316,29 @@ def test_what_is_drawn_is_plain_data_before_graphviz_styles_it():
     assert [(e.tail, e.lines[0][0]) for e in into_mul] == [("n0", "∂(x·w)/∂x = -3.0"), ("n1", "∂(x·w)/∂w = 2.0")]
 
 
+def test_an_nn_model_collapses_by_itself_past_500_nodes_and_on_request():
+    # issue 26, item 11: every nn model raised "bool(): the truth value of a tensor ... is ambiguous"
+    import nn
+    model = nn.Sequential([nn.Dense(3, activation="tanh") for _ in range(120)] + [nn.Dense(1)])
+    loss = ((model(Tensor(np.random.default_rng(0).normal(size=(4, 3)))) - 1.0) ** 2).mean()
+    loss.backward()
+    total = len(topological_order(loss))
+    assert total > 500
+    src = draw_graph(loss).source                                  # max_nodes=500 by default
+    assert f"collapsed: {total:,} nodes drawn as " in src
+    assert len(re.findall(r"^\s*\w+ \[", src, re.M)) < 200
+    for mode in ("layer", "neuron"):
+        assert "<B>dense_" in draw_graph(loss, collapse=mode).source
+
+
+def test_the_readmes_collapse_example_draws():
+    from nn.scalar import MLP
+    loss = (MLP(3, [4, 4, 1])([2.0, 3.0, -1.0]) - 1.0) ** 2
+    loss.backward()
+    src = draw_graph(loss, collapse="layer").source
+    assert "<B>layer 1</B>" in src and "<B>layer 2</B>" in src
+
+
 def test_a_collapsed_tensor_graph_with_groups_of_several_shapes_draws():
     # (a group box asked `root in members`, which compares Tensors elementwise: bool() refused)
     X = Tensor(np.ones((3, 2)), requires_grad=True)
@@ -326,3 +349,50 @@ def test_a_collapsed_tensor_graph_with_groups_of_several_shapes_draws():
     loss.backward()
     source = draw_graph(loss, collapse="neuron").source
     assert "<B>layer</B>" in source and "<B>loss</B>" in source and "g0 -> g1" in source
+
+
+def test_a_subtraction_is_drawn_as_one_minus_node():
+    # composed as a + (-1)·b it drew "* -1.0" then "+": a student wrote y - t
+    y, t = Value(3.0, label="y"), Value(1.0, label="t")
+    e = y - t
+    e.backward()
+    assert [n.op.name for n in topological_order(e) if n.op] == ["-"]
+    assert (y.grad, t.grad) == (1.0, -1.0)
+    src = draw_graph(e).source
+    assert "label=\"*\"" not in src and "label=\"-\"" in src and "dashed" not in src   # no constant -1.0 box
+    T = Tensor([[1.0, 2.0]], requires_grad=True)
+    (T - Tensor([[0.5], [1.0]])).sum().backward()           # broadcast: summed back, negated for b
+    np.testing.assert_array_equal(T.grad, [[2.0, 2.0]])
+
+
+# ---- a recurrent layer, unrolled -------------------------------------------------------------------
+
+def rnn_loss(kind: str = "SimpleRNN"):
+    import nn
+    model = nn.Sequential([getattr(nn, kind)(2, input_shape=(3, 1), name="rnn"), nn.Dense(1, name="out")])
+    x, y = Tensor(np.array([[[0.5], [-1.0], [2.0]]])), Tensor(np.array([[1.0]]))
+    loss = nn.losses.get("mse")(y, model(x))
+    loss.backward()
+    return loss
+
+
+@pytest.mark.parametrize("kind", ["SimpleRNN", "LSTM", "GRU"])
+def test_an_unrolled_rnn_boxes_each_step_in_one_row_and_draws_its_weights_once(kind):
+    src = draw_graph(rnn_loss(kind)).source
+    for t in range(3):
+        assert f'subgraph "cluster_rnn t={t}"' in src and f'label="rnn t={t}"' in src
+    assert src.count("<B>rnn.recurrent_kernel</B>") == 1 and src.count("<B>rnn.kernel</B>") == 1
+    on_line = re.findall(r'^\t\t(n\d+(?:op)?) \[.*group=rnn\b', src, re.M)   # the state's path, one row
+    for t in range(3):
+        step = src[src.index(f'subgraph "cluster_rnn t={t}"'):]
+        step = step[:step.index("}")]
+        assert any(f"\t\t{name} [" in step for name in on_line)
+    if kind == "SimpleRNN":                                         # x_t W's slice sits beside the row
+        assert "getitem" in src and not re.search(r'label=getitem[^\n]*group=', src)
+
+
+def test_draw_graph_collapsed_by_layer_on_an_rnn_model():
+    src = draw_graph(rnn_loss(), collapse="layer").source
+    for box in ("rnn", "rnn t=0", "rnn t=1", "rnn t=2", "out"):
+        assert f"<B>{box}</B>" in src
+    assert "group=" not in src                                      # only nodes drawn as themselves line up

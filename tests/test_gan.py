@@ -252,6 +252,28 @@ def test_recipe_d_learns_in_its_step_and_not_in_gans():
     assert f"Trainable params: {G.count_params()}" in lines[0]
 
 
+def test_gan_step_computes_no_gradient_for_the_frozen_discriminator():
+    """Keras differentiates with respect to the trainable weights only: in gan's step D is gone
+    through (G's gradient is unchanged) but its weights get none, and require one again afterwards."""
+    from tinygrad_edu import Tensor
+    G, D, gan = _recipe()
+    z = np.random.default_rng(9).standard_normal((6, 3)).astype(np.float32)
+    ones = np.ones((6, 1), np.float32)
+    loss = gan.loss.forward(gan(Tensor(z)), ones)          # every gradient, by hand, for comparison
+    loss.backward()
+    expected = [p.grad.copy() for p in G.trainable_weights]
+    for p in gan.parameters():
+        p.grad = None
+    gan.train_on_batch(z, ones)
+    assert all(p.grad is None and p.requires_grad for p in D.trainable_weights + D.non_trainable_weights)
+    for p, g in zip(G.trainable_weights, expected):
+        np.testing.assert_allclose(p.grad, g, rtol=1e-5, atol=1e-7)
+    D.compile("adam", "binary_crossentropy")                # nothing trainable: a step does nothing, as Keras
+    before = D.get_weights()
+    D.train_on_batch(np.ones((2, 2), np.float32), np.ones((2, 1), np.float32))
+    assert all(np.array_equal(a, b) for a, b in zip(before, D.get_weights()))
+
+
 def test_on_batch_family():
     G, D, gan = _recipe()
     x = np.random.default_rng(8).standard_normal((5, 3)).astype(np.float32)
@@ -288,3 +310,15 @@ def test_2d_gan_covers_all_8_modes_from_a_fixed_seed():
         G = gan_2d.train(1000, seed=0)["G"]
     z = np.random.default_rng(1).standard_normal((2000, 2)).astype(np.float32)
     assert gan_2d.modes_covered(G.predict(z)) == 8
+
+
+def test_digits_per_epoch_rows_numbered_and_pixels_on_one_scale(tmp_path):
+    """Rows named by the epochs given; tanh's [-1, 1] drawn on that fixed scale (noise is not stretched)."""
+    from nn import plot_gan
+    images = [np.full((10, 784), -1.0, np.float32), np.linspace(-0.5, 0.5, 7840, dtype=np.float32).reshape(10, 784)]
+    fig = plot_gan.digits_per_epoch(images, epochs=[1, 5])
+    axes = fig.axes
+    assert [axes[0].get_ylabel(), axes[10].get_ylabel()] == ["epoch 1", "epoch 5"]
+    assert axes[10].images[0].get_clim() == (-1.0, 1.0)
+    plot_gan.digits_per_epoch(images, tmp_path / "d.png")
+    assert (tmp_path / "d.png").stat().st_size > 1000

@@ -127,7 +127,7 @@ def test_backward_step_by_hand_is_the_lecture_s_underscore_backward():
 
 
 def test_composed_ops_need_no_rule_of_their_own():
-    for name in ("sub", "neg", "min", "clip"):
+    for name in ("neg", "min", "clip"):     # (sub has a row: a picture of y - t shows one "-" node)
         assert not hasattr(tg.ops, name)
     a, b = Value(5.0), Value(3.0)
     (a - b).backward()

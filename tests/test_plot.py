@@ -166,3 +166,14 @@ def test_samples_errors():
         plot.samples(np.zeros((2, 28, 28)), [0, 1, 2])
     with pytest.raises(ValueError, match="errors_only=True needs y_pred"):
         plot.samples(np.zeros((2, 28, 28)), [0, 1], errors_only=True)
+
+
+def test_a_one_epoch_history_gets_an_epoch_axis_of_whole_epochs():
+    # (it was 0.945 to 1.055, ticked 0.96, 0.975, ...)
+    fig = plot.history({"loss": [0.7], "val_loss": [0.8], "acc": [0.5], "val_acc": [0.4]})
+    for ax in fig.axes:
+        lo, hi = ax.get_xlim()
+        shown = [t for t in ax.get_xticks() if lo <= t <= hi]
+        assert (lo, hi) == (0.5, 1.5) and shown == [1.0]
+    ax = plot.history({"loss": [0.7, 0.5, 0.4]}).axes[0]
+    assert ax.get_xlim() == (0.5, 3.5) and all(t == int(t) for t in ax.get_xticks())

@@ -41,3 +41,25 @@ def test_the_notebooks_compare_the_cnn_and_the_ann_after_the_same_epochs():
         code = "".join("".join(c["source"]) + "\n" for c in cells if c["cell_type"] == "code")
         epochs = dict(re.findall(r"history(\d) = model\d\.fit\(.*?epochs=(\d+)", code))
         assert set(epochs) == {"1", "2"} and epochs["1"] == epochs["2"], (name, epochs)
+
+
+def test_the_readme_graph_examples_print_gradients_that_read_well(tmp_path, capsys):
+    """Every `tinygrad-edu graph` command of the README (and of its --help) is run: its gradients are
+    not those of a saturated tanh (6.68e-05), and the README prints what the command prints."""
+    import shlex
+
+    from nn.cli import main
+    from nn.cli.graph import DESCRIPTION
+    text = README.read_text(encoding="utf-8")
+    commands = re.findall(r'tinygrad-edu (graph "[^"\n]*"(?: \w+=[-\d.]+)+)', text.replace("\n", " ") + DESCRIPTION)
+    assert len(commands) >= 4
+    for command in commands:
+        args = [a for a in shlex.split(command) if "=" in a or a == "graph" or not a.startswith("-")]
+        assert main([*args[:2], *[a for a in args[2:] if "=" in a], "--out", str(tmp_path / "g.gv")]) == 0
+        printed = capsys.readouterr().out
+        grads = [float(line.split("=")[1]) for line in printed.splitlines() if line.strip().startswith("∂f/∂")]
+        assert grads and all(g == 0 or abs(g) >= 0.01 for g in grads), f"{command}: {printed}"
+    shown = re.search(r"```text\n(f\(x, w, b\) = tanh\(x\*w \+ b\)\n.*?)```", text, re.S)
+    assert shown, "the README shows what `tinygrad-edu graph \"tanh(x*w + b)\" ...` prints"
+    assert main(["graph", "tanh(x*w + b)", "x=2", "w=-3", "b=6.8813735870195432", "--out", str(tmp_path / "g.gv")]) == 0
+    assert capsys.readouterr().out.splitlines()[:5] == shown.group(1).splitlines()[:5]

@@ -2,6 +2,7 @@
 in the step frames: every number shown comes from the engine's own walk."""
 
 import re
+import time
 import shutil
 from pathlib import Path
 
@@ -210,10 +211,140 @@ def test_tensor_graphs_step_too():
 def test_graph_command_writes_the_page(tmp_path, capsys):
     from nn.cli import main
     page = tmp_path / "page.html"
-    assert main(["graph", "tanh(x*w + b)", "x=2", "w=-3", "b=0.5", "--out", str(tmp_path / "g.svg"),
+    assert main(["graph", "tanh(x*w + b)", "x=2", "w=-3", "b=6.88", "--out", str(tmp_path / "g.svg"),
                  "--html", str(page)]) == 0
     text = page.read_text(encoding="utf-8")
     assert "window.backwardSteps" in text and text.count('class="frame"') > 7
     assert "wrote " + str(page) in capsys.readouterr().out
     assert main(["graph", "x*w", "x=1", "w=2", "--out", str(tmp_path / "g.svg"), "--html", str(tmp_path / "p.txt")]) == 2
     assert "must end in .html" in capsys.readouterr().err
+
+
+# ---- a big graph: within seconds, a page of a few MB (issue 26, item 9) -----------------------
+
+def micrograd_mlp_on_one_sample():
+    """micrograd's MLP(2, [16, 16, 1]) on one sample: about 1,000 nodes, 339 inputs (the parameters)."""
+    import random
+
+    from nn.scalar import MLP
+    random.seed(0)
+    loss = (MLP(2, [16, 16, 1])([Value(0.5, label="x1"), Value(-1.0, label="x2")]) - 1.0) ** 2
+    loss.backward()
+    return loss
+
+
+@needs_dot
+def test_the_stepper_on_a_1000_node_graph_takes_seconds_and_a_bounded_page(tmp_path):
+    # a forward sweep per input was drawn: 339 × 36 frames, past 300 s and 4.6 GB
+    loss = micrograd_mlp_on_one_sample()
+    assert len(topological_order(loss)) > 900
+    start = time.perf_counter()
+    page = show_backward(loss).html
+    assert time.perf_counter() - start < 20
+    start = time.perf_counter()
+    paths = draw_backward_steps(loss, tmp_path, html=True)
+    assert time.perf_counter() - start < 20
+    assert len(page) < 15_000_000 and (tmp_path / "index.html").stat().st_size < 15_000_000
+    assert page.count('class="frame"') <= 60 and len(paths) <= 60
+    assert "forward mode drawn from 0 of the 339 inputs" in page and "max_frames=" in page   # it says what to pass
+
+
+def test_too_many_backward_steps_are_refused_with_what_to_pass():
+    loss = micrograd_mlp_on_one_sample()
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"is more than max_frames=60: pass collapse='neuron' or collapse='layer'"):
+        backward_frames(loss, collapse=None, max_nodes=5000)
+    with pytest.raises(ValueError, match=r"max_frames=60"):
+        stepper_html(loss, max_nodes=5000)
+    assert time.perf_counter() - start < 10
+
+
+@needs_dot
+def test_a_small_graph_still_gets_forward_mode_from_every_input():
+    x1, w1, x2, w2 = Value(2.0, label="x1"), Value(-3.0, label="w1"), Value(0.0, label="x2"), Value(1.0, label="w2")
+    o = (x1 * w1 + x2 * w2).tanh()
+    o.backward()
+    page = stepper_html(o)
+    assert all(f'data-mode="forward-{i}"' in page for i in range(1, 5)) and "forward mode drawn from" not in page
+
+
+# ---- read on a projector (issue 26, item 17) ---------------------------------------------------
+
+def demo_neuron():
+    """demos/micrograd_neuron.py's neuron (the README's pictures): (o, its named nodes)."""
+    import importlib.util
+    path = Path(__file__).resolve().parent.parent / "demos" / "micrograd_neuron.py"
+    spec = importlib.util.spec_from_file_location("micrograd_neuron", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.neuron()
+
+
+def unlabelled_neuron():
+    """x1·w1 + x2·w2 + b with no labels but the inputs': its sums have long names, as in `graph`."""
+    x1, x2 = Value(2.0, label="x1"), Value(0.0, label="x2")
+    w1, w2 = Value(-3.0, label="w1"), Value(1.0, label="w2")
+    f = (x1 * w1 + x2 * w2 + Value(6.8813735870195432, label="b")).tanh()
+    f.backward()
+    return f
+
+
+def test_edge_labels_name_the_nodes_never_out_or_in():
+    # a name longer than 16 characters was written "out" (or "in"): ∂out/∂out on the slide
+    src = draw_graph(unlabelled_neuron(), show_local_grads=True).source
+    assert "∂out" not in src and "/∂in " not in src
+    assert "∂f/∂(x1·w1 + x2·w2 + b) = 0.5" in src                     # the root is f, as in the captions
+    assert "∂(x1·w1 + x2·w2 + b)/∂(x1·w1 + x2·w2) = 1.0" in src
+    labelled = draw_graph(formula()[0], show_local_grads=True).source
+    assert "∂f/∂(tanh(x·w + x·x)) = 2.0" in labelled and "∂f/∂x = -0.964" in labelled
+
+
+@needs_dot
+def test_graph_command_pages_name_the_root_f_on_edges(tmp_path):
+    from nn.cli import main
+    page = tmp_path / "page.html"
+    assert main(["graph", "x1*w1 + x2*w2", "x1=2", "w1=-3", "x2=1", "w2=0.5", "--out", str(tmp_path / "g.svg"),
+                 "--html", str(page)]) == 0
+    text = page.read_text(encoding="utf-8")
+    assert "∂out" not in text
+    assert "∂f/∂(x1 * w1)" in text                                    # f, as the command prints ∂f/∂x1
+
+
+def test_captions_keep_the_parentheses_of_a_formula():
+    o, _ = demo_neuron()
+    o.backward()
+    captions = [s.caption for s in backward_trace(o)]
+    assert any("0.5 × ∂(x1·w1 + x2·w2)/∂(x1·w1) = 0.5 × 1.0" in c for c in captions)
+    assert any("x1·w1 gets 0.5" in c for c in captions)               # the subject of a sentence stays bare
+    assert not any("/∂x1·w1 " in c for c in captions)
+
+
+@needs_dot
+def test_forward_mode_is_titled_as_forward_mode(browser):
+    f, _, _ = formula()
+    page = browser.new_page()
+    page.set_content(stepper_html(f))
+    assert page.text_content("h1").startswith("Backward")
+    page.select_option("#mode", "forward-1")
+    assert page.text_content("h1").startswith("Forward mode from x") and "Backward" not in page.title()
+    page.select_option("#mode", "reverse")
+    assert page.text_content("h1").startswith("Backward")
+
+
+@needs_dot
+def test_the_graph_fills_the_page_and_its_text_stays_14px_at_1280(browser):
+    o, _ = demo_neuron()
+    o.backward()
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    page.set_content(stepper_html(o))
+    for step in range(3):
+        svg = page.locator(".frame:not([hidden]) svg")
+        width = svg.evaluate("s => s.getBoundingClientRect().width")
+        assert width >= 0.95 * (1280 - 2 * 12)                       # the page's width, less its margins
+        sizes = svg.evaluate("""s => Array.from(s.querySelectorAll('text')).map(
+            t => parseFloat(getComputedStyle(t).fontSize) * t.getScreenCTM().a)""")
+        assert sizes and min(sizes) >= 14, f"step {step}: text drawn at {min(sizes):.1f} px"
+        page.click("#next")
+    # and nothing runs off the page: the whole neuron is in view, no scroll bar (a wider graph gets one)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    assert page.evaluate("(f => f.scrollWidth <= f.clientWidth)(document.getElementById('frames'))")

@@ -118,3 +118,58 @@ def test_without_torch_the_error_says_how_to_install(monkeypatch: pytest.MonkeyP
     with pytest.raises(ImportError, match=r"pip install torch") as caught:
         model.to_torch()
     assert "torch==2.13.0" in str(caught.value)
+
+
+# ---- the GAN layers ------------------------------------------------------------------------------------
+
+def dcgan_generator() -> nn.Sequential:
+    """demos/gan_mnist.py's DCGAN generator, in small: Dense, BatchNormalization on features, Reshape,
+    Conv2DTranspose, BatchNormalization on images, LeakyReLU, UpSampling2D, Conv2D."""
+    return nn.Sequential([nn.Dense(4 * 4 * 3, use_bias=False, input_dim=5), nn.BatchNormalization(momentum=0.8),
+                          nn.LeakyReLU(alpha=0.2), nn.Reshape((4, 4, 3)),
+                          nn.Conv2DTranspose(4, (4, 4), strides=(2, 2), padding="same", use_bias=False),
+                          nn.BatchNormalization(), nn.LeakyReLU(alpha=0.2), nn.UpSampling2D(),
+                          nn.Conv2D(1, (3, 3), padding="same", activation="tanh")])
+
+
+def transposes() -> nn.Sequential:
+    """Conv2DTranspose at odd and even kernels, strides 1-3, both paddings (a kernel smaller than the stride too),
+    and PyTorch's ConvTranspose2d and BatchNorm2d between the permutes."""
+    return nn.Sequential([nn.Conv2DTranspose(3, (3, 3), strides=(2, 2), padding="same", input_shape=(3, 4, 2)),
+                          nn.Conv2DTranspose(2, (2, 2), strides=(3, 3), padding="valid", activation="relu"),
+                          nn.Conv2DTranspose(2, (3, 2), strides=(1, 2), padding="valid"),
+                          nn.Conv2DTranspose(2, (2, 3), strides=(3, 2), padding="same"),
+                          nn.Flatten(), nn.Dense(3, activation="softmax")])
+
+
+@pytest.mark.parametrize("build, input_shape", [(dcgan_generator, (5,)), (transposes, (3, 4, 2))])
+def test_gan_layers_same_predictions(build, input_shape) -> None:
+    torch = pytest.importorskip("torch")
+    model = build()
+    randomize(model)
+    for layer in model.layers:
+        if isinstance(layer, nn.BatchNormalization):                 # a variance is positive
+            layer.moving_variance.data[...] = np.abs(layer.moving_variance.data) + 0.1
+    X = np.random.default_rng(1).normal(size=(6, *input_shape)).astype(np.float32)
+    torch_model = model.to_torch().eval()
+    with torch.no_grad():
+        theirs = torch_model(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(theirs, model.predict(X), rtol=1e-5, atol=1e-5)
+    model.train(), torch_model.train()                             # batch statistics on both sides
+    with torch.no_grad():
+        theirs = torch_model(torch.from_numpy(X)).numpy()
+    np.testing.assert_allclose(theirs, model(X).data, rtol=1e-4, atol=1e-4)
+
+
+def test_torch_gan_layers_are_themselves() -> None:
+    torch = pytest.importorskip("torch")
+    model = nn.Sequential([nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1), nn.BatchNorm2d(3),
+                           nn.LeakyReLU(0.2)])
+    model.build((None, 2, 4, 4))
+    randomize(model)
+    model.layers[1].running_var.data[...] = np.abs(model.layers[1].running_var.data) + 0.1
+    X = np.random.default_rng(2).normal(size=(3, 2, 4, 4)).astype(np.float32)
+    torch_model = model.to_torch().eval()
+    assert [type(m).__name__ for m in torch_model] == ["ConvTranspose2d", "BatchNorm2d", "LeakyReLU"]
+    with torch.no_grad():
+        np.testing.assert_allclose(torch_model(torch.from_numpy(X)).numpy(), model.predict(X), rtol=1e-5, atol=1e-5)

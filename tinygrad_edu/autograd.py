@@ -235,6 +235,15 @@ def topological_order(root: Node, grad_only: bool = False) -> list:
     return [found[serial] for serial in sorted(found)]
 
 
+# Speed, in backward_step (it runs for every node, a million times in a long chain): the loop over
+# nodes is inside (no call per node), the data are unpacked by hand for one and two inputs, and an
+# empty **attrs is not passed.
+# A node reached many times (an RNN's x W, sliced at every time step) would get a new array for
+# every share added to its sum. So a sum this call makes is remembered (`made`, by id) and later
+# shares are added into it in place (`xp.add_into`; arrays only). A sum is forgotten when its node's
+# turn comes: from then on it is passed on as g, may become another node's gradient too, and must
+# not change. A gradient that arrived as it is, not summed here, may be shared already (a `+`
+# passes g on to both inputs) and is never written to.
 def backward_step(nodes, xp) -> None:
     """The chain rule at each node of `nodes`, in turn: every input that needs a gradient gets its
     share of node.grad, ∂L/∂input = ∂L/∂node · ∂node/∂input, summed back to the input's shape and
@@ -244,15 +253,16 @@ def backward_step(nodes, xp) -> None:
     (`draw_backward_steps`) or the lecture's `node._backward()` calls it with one node.
 
     An elementwise op gives ∂node/∂input itself (`op.partials`), so the product is written here;
-    any other op's rule (`op.reverse_rule(i)`) returns the product directly. The loop over nodes is inside (no
-    call per node), the data are unpacked by hand for one and two inputs, and an empty **attrs is
-    not passed: all of this runs for every node, a million times in a long chain.
+    any other op's rule (`op.reverse_rule(i)`) returns the product directly.
     """
     records, sum_to, add, own, watching = xp.records, xp.sum_to, xp.add, xp.own, _Modes.watching
+    add_into, made = xp.add_into, set()
     for node in nodes:
         inputs, g = node.inputs, node.grad
         if not inputs or g is None:       # a leaf (its gradient is complete), or nothing arrived
             continue
+        if made:
+            made.discard(id(g))           # complete: passed on from here, no longer added into
         op, attrs = node.op, node.attrs
         partials = op.partials
         if records:                       # create_graph: the rules compute on the nodes, recording
@@ -287,8 +297,12 @@ def backward_step(nodes, xp) -> None:
                                   f"does not fit that input: {e}") from None
             if x.grad is None:            # a leaf keeps its own copy: an optimizer may update it in place
                 x.grad = gx if x.inputs else own(gx, g)
+            elif add_into is not None and id(x.grad) in made:
+                add_into(x.grad, gx)      # a sum made by this call, not passed on yet: add in place
             else:
                 x.grad = add(x.grad, gx)
+                if add_into is not None:
+                    made.add(id(x.grad))
 
 
 def backward(root: Node, grad, xp=None) -> None:
@@ -297,6 +311,11 @@ def backward(root: Node, grad, xp=None) -> None:
     `xp` is the root's own unless `Tensor.backward(create_graph=True)` passes `xp.recorded`, with
     which every gradient becomes a recorded Tensor (PyTorch's create_graph).
     """
+    if not root.requires_grad:            # checked here, once, so a Value and a Tensor say the same
+        kind = type(root).__name__
+        raise RuntimeError(f"backward(): this {kind} does not require a gradient: nothing it was computed from "
+                           f"has requires_grad=True (or it was computed under no_grad()), so there is nothing to "
+                           f"differentiate")
     xp = xp or root.xp
     # Sorting and walking make no reference cycles, so the cyclic garbage collector has nothing to
     # find in them; paused, it does not re-scan a big graph again and again while they allocate.

@@ -17,8 +17,8 @@ _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
 
 
 class ElementwiseMath:
-    """exp log sqrt abs tanh sigmoid relu leaky_relu sin cos arctan log1p expm1 erf (primitives);
-    tan sinh cosh square softplus gelu silu pow (composed)."""
+    """exp log sqrt abs tanh sigmoid relu leaky_relu sin cos arctan sinh cosh log1p expm1 erf (primitives);
+    tan square softplus gelu silu pow (composed)."""
 
     __slots__ = ()
 
@@ -35,6 +35,8 @@ class ElementwiseMath:
     def sin(self): return apply(ops.sin, self)
     def cos(self): return apply(ops.cos, self)
     def arctan(self): return apply(ops.arctan, self)
+    def sinh(self): return apply(ops.sinh, self)
+    def cosh(self): return apply(ops.cosh, self)
     def log1p(self): return apply(ops.log1p, self)
     def expm1(self): return apply(ops.expm1, self)
     def erf(self): return apply(ops.erf, self)
@@ -43,14 +45,6 @@ class ElementwiseMath:
     def tan(self):
         """tan x = sin x / cos x."""
         return self.sin() / self.cos()
-
-    def sinh(self):
-        """sinh x = (eˣ - e⁻ˣ)/2, as (expm1(x) - expm1(-x))/2: no cancellation for small x."""
-        return (self.expm1() - (-self).expm1()) * 0.5
-
-    def cosh(self):
-        """cosh x = (eˣ + e⁻ˣ)/2."""
-        return (self.exp() + (-self).exp()) * 0.5
 
     def square(self):
         """x² = x · x (the gradient 2x comes from the two paths into the product)."""

@@ -260,20 +260,26 @@ def jacrev(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     """The Jacobian by reverse mode: one backward pass per output entry (m passes).
 
     Shape out.shape + in.shape, as `jax.jacrev`; for a pytree argument, a Jacobian per leaf in
-    the argument's structure.
+    the argument's structure. f may return a tuple, list or dict of Tensors: the result has that
+    structure, with each output's Jacobian in its place (as JAX: outputs outside, arguments inside).
     """
     def jacobian(*args):
         nums = _argnums(argnums, len(args), "jacrev")
         level = _Level(f, args, nums, "jacrev")
-        out = _output(level(), "jacrev")
-        rows = [level.cotangents(out, _one_hot(out.shape, k, out.dtype)) for k in range(out.size)]
-        jacs = []
-        for j, (i, nodes) in enumerate(zip(nums, level.inputs)):
-            leaves = [_stack([row[j][n] for row in rows], 0, out.shape + x.shape, level.nested)
-                      for n, x in enumerate(nodes)]
-            jacs.append(_results(level.tree(i, leaves), level.nested))
-        return jacs[0] if isinstance(argnums, int) else tuple(jacs)
+        outs, structure = tree_flatten(level())
+        return tree_unflatten(structure, [_jacobian_of(level, _output(out, "jacrev"), nums, argnums) for out in outs])
     return jacobian
+
+
+def _jacobian_of(level: _Level, out: Tensor, nums: tuple[int, ...], argnums):
+    """One output's Jacobian by rows, one backward pass per entry; one per argument in argnums."""
+    rows = [level.cotangents(out, _one_hot(out.shape, k, out.dtype)) for k in range(out.size)]
+    jacs = []
+    for j, (i, nodes) in enumerate(zip(nums, level.inputs)):
+        leaves = [_stack([row[j][n] for row in rows], 0, out.shape + x.shape, level.nested)
+                  for n, x in enumerate(nodes)]
+        jacs.append(_results(level.tree(i, leaves), level.nested))
+    return jacs[0] if isinstance(argnums, int) else tuple(jacs)
 
 
 # ---- forward mode -----------------------------------------------------------------------------
@@ -366,8 +372,9 @@ def jacfwd(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
 
 
 def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
-    """The matrix of second derivatives of a scalar f: jacfwd(jacrev(f)), forward mode over
-    reverse mode, as `jax.hessian`. Shape x.shape + x.shape.
+    """The matrix of second derivatives of f: jacfwd(jacrev(f)), forward mode over reverse mode,
+    as `jax.hessian`. Shape x.shape + x.shape for a scalar f; for a vector-valued one, one Hessian
+    per output entry, out.shape + x.shape + x.shape, as JAX.
 
     Each forward pass seeds a tangent eₖ on x; the gradient inside is computed as recorded ops
     (reverse mode, nested), the tangent rides through them, and the gradient's tangent is
@@ -378,12 +385,7 @@ def hessian(f: Callable, argnums: int | Sequence[int] = 0) -> Callable:
     array([[2., 2.],
            [2., 6.]])
     """
-    def scalar(*args):
-        out = _output(f(*args), "hessian")
-        if out.size != 1:
-            raise ValueError(f"hessian(f): f must return a scalar, but it returned shape {out.shape}")
-        return out
-    return jacfwd(jacrev(scalar, argnums), argnums)
+    return jacfwd(jacrev(f, argnums), argnums)
 
 
 # ---- small helpers -----------------------------------------------------------------------------

@@ -37,15 +37,18 @@ tangent to the output's shape, so no rule here knows about broadcasting. Variadi
 input's position `i`.
 
 Few primitives, the rest composed (a composed op needs no rule, so it cannot have a wrong one):
-`a - b` is a + (-1)·b, `min` is -max(-x), `clip` is a `where`, and in `composed.py`, `tensor.py`
-and `einsumfunc.py` tan, sinh, cosh, square, softplus, gelu, silu, minimum, prod, var, std, norm,
+`-x` is (-1)·x, `min` is -max(-x), `clip` is a `where`, and in `composed.py`, `tensor.py`
+and `einsumfunc.py` tan, square, softplus, gelu, silu, minimum, prod, var, std, norm,
 logsumexp, squeeze, expand_dims and einsum. Kept although composable: `relu` (its derivative at 0 is 0, as PyTorch's; maximum(x, 0) would split it, ½), `leaky_relu` (one node
 showing its slope in a picture of a network, where a `where` would draw three),
 `sigmoid` and `tanh` (built from exp they overflow to inf/inf = nan gradients at |x| ≈ 1000), and
 `softmax`/`log_softmax` (the same, and the fused form is what makes cross-entropy stable).
 Primitives because nothing above composes them: `sin`, `cos`, `arctan`, `erf` (no finite
 composition of the others); `log1p` and `expm1` (for stability: 1 + x rounds away the digits of a
-small x before log or after exp see them); `cumsum` (composed as a triangular matmul it costs n²).
+small x before log or after exp see them); `sinh` and `cosh` (for stability: composed of e^±x they
+overflow where eˣ does, at |x| = 709.78, although their value is finite up to 710.48; composed of
+e^(±x/2) to stay finite, their derivative would pass through x/2, 2 cosh x, which overflows there
+too); `cumsum` (composed as a triangular matmul it costs n²).
 
 In this file: the three constructors (a few lines each), then the table, then the helpers that its
 longer rules call (a rule refers to a helper by name when it runs, so the helpers can come last).
@@ -129,6 +132,11 @@ def one(xp, out, *xs, **attrs):
 
 add = elementwise("+", "a + b", lambda xp, a, b: a + b, one, one)
 
+# a row of its own, although a + (-1)·b would do: a picture of y - t then shows one "-" node where
+# the composition drew a "* -1.0" and a "+", and a student reads the subtraction they wrote
+sub = elementwise("-", "a - b", lambda xp, a, b: a - b, one,
+    lambda xp, out, a, b: -1)
+
 mul = elementwise("*", "a · b", lambda xp, a, b: a * b,
     lambda xp, out, a, b: b,
     lambda xp, out, a, b: a)
@@ -196,6 +204,12 @@ cos = elementwise("cos", "cos x", lambda xp, x: xp.cos(x),
 
 arctan = elementwise("arctan", "arctan x", lambda xp, x: xp.arctan(x),
     lambda xp, out, x: xp.divide(1, 1 + x * x))         # arctan' = 1/(1 + x²)
+
+sinh = elementwise("sinh", "sinh x = (eˣ - e⁻ˣ)/2", lambda xp, x: xp.sinh(x),
+    lambda xp, out, x: xp.cosh(x))                      # sinh' = cosh
+
+cosh = elementwise("cosh", "cosh x = (eˣ + e⁻ˣ)/2", lambda xp, x: xp.cosh(x),
+    lambda xp, out, x: xp.sinh(x))                      # cosh' = sinh
 
 log1p = elementwise("log1p", "ln(1 + x)", lambda xp, x: xp.log1p(x),
     lambda xp, out, x: xp.divide(1, 1 + x))             # (ln(1 + x))' = 1/(1 + x)
@@ -406,10 +420,26 @@ def _tensordot(a, b):
 
 
 def _scatter_add(g, shape, index):
-    """zeros(shape) with g added at index; repeated indices accumulate (np.add.at)."""
+    """zeros(shape) with g added at index; repeated indices accumulate (np.add.at).
+
+    An index of slices and integers only (x[:, t], a gate's block of columns) names every place
+    at most once, so plain assignment adds the same; it is what an RNN's backward does at every
+    step, and np.add.at's general loop costs many times more."""
     out = np.zeros(shape, dtype=g.dtype)
-    np.add.at(out, index, g)
+    if _is_basic(index):
+        out[index] = g
+    else:
+        np.add.at(out, index, g)
     return out
+
+
+def _is_basic(index) -> bool:
+    """Whether an index is NumPy's basic indexing: slices, integers, `...`, None; no arrays."""
+    parts = index if type(index) is tuple else (index,)
+    return all(type(i) in _BASIC for i in parts)
+
+
+_BASIC = {slice, int, type(Ellipsis), type(None)}
 
 
 def _log_softmax(x, axis):
@@ -428,9 +458,10 @@ def _softmax_jacobian_times(v, s, axis):
 
 
 def _sigmoid(xp, x):
-    # 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) for x < 0, both through e = e^-|x| ≤ 1: never overflows
+    # 1/(1+e^-x) for x ≥ 0 and e^x/(1+e^x) for x < 0, both through e = e^-|x| ≤ 1: never overflows.
+    # One division for both branches (the same numbers as dividing in each; a third quicker)
     e = xp.exp(-xp.abs(x))
-    return xp.where(x >= 0, 1 / (1 + e), e / (1 + e))
+    return xp.where(x >= 0, 1, e) / (1 + e)
 
 
 _TWO_OVER_SQRT_PI = 2 / np.sqrt(np.pi)

@@ -64,10 +64,6 @@ class Tensor(Node, ElementwiseMath):
         >>> (x ** 3).sum().backward(create_graph=True)     # x.grad = 3x², a Tensor
         >>> g = x.grad; x.zero_grad(); g.sum().backward()  # x.grad = 6x
         """
-        if not self.requires_grad:
-            raise RuntimeError("backward(): this tensor does not require a gradient: no tensor it was computed from "
-                               "has requires_grad=True (or it was computed under no_grad()), so there is nothing to "
-                               "differentiate")
         if grad is None:
             if self.size != 1:
                 raise RuntimeError(
@@ -138,8 +134,8 @@ class Tensor(Node, ElementwiseMath):
     # ---- elementwise arithmetic: numbers and arrays on either side -------------------------------
     def __add__(self, other): return _binary(ops.add, self, other)
     def __radd__(self, other): return _binary(ops.add, other, self)
-    def __sub__(self, other): return _subtract(self, other)
-    def __rsub__(self, other): return _subtract(other, self)
+    def __sub__(self, other): return _binary(ops.sub, self, other)
+    def __rsub__(self, other): return _binary(ops.sub, other, self)
     def __mul__(self, other): return _binary(ops.mul, self, other)
     def __rmul__(self, other): return _binary(ops.mul, other, self)
     def __truediv__(self, other): return _binary(ops.div, self, other)
@@ -181,11 +177,16 @@ class Tensor(Node, ElementwiseMath):
         return self.clip(min, max)
 
     def softmax(self, axis: int = -1) -> Tensor:
-        """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine."""
+        """eˣ / Σ eˣ along axis, computed from x - max(x) so logits of ±1000 are fine. A 0-d tensor
+        is one logit, a vector of one entry (as torch's): its softmax is 1."""
+        if self.ndim == 0:
+            return self.reshape(1).softmax(axis).reshape(())
         return apply(ops.softmax, self, axis=self._axis("softmax", axis))
 
     def log_softmax(self, axis: int = -1) -> Tensor:
-        """x - log Σ eˣ along axis, stable for logits of ±1000."""
+        """x - log Σ eˣ along axis, stable for logits of ±1000 (0-d: log 1 = 0, as softmax)."""
+        if self.ndim == 0:
+            return self.reshape(1).log_softmax(axis).reshape(())
         return apply(ops.log_softmax, self, axis=self._axis("log_softmax", axis))
 
     # ---- reductions ------------------------------------------------------------------------------
@@ -233,8 +234,9 @@ class Tensor(Node, ElementwiseMath):
         return (d * d).sum(axes, keepdims) / (count - ddof)
 
     def std(self, axis=None, keepdims: bool = False, *, ddof: int = 0) -> Tensor:
-        """√var, as np.std."""
-        return self.var(axis, keepdims, ddof=ddof).sqrt()
+        """√var, as np.std. Where the spread is 0 (all entries equal, one entry, a 0-d tensor) its
+        gradient is 0, as torch's (√ of 0 would give 0 · ∞ = nan)."""
+        return _root(self.var(axis, keepdims, ddof=ddof), 2)
 
     def norm(self, ord: float = 2, axis=None, keepdims: bool = False) -> Tensor:  # noqa: A002
         """The vector norm (Σ |x|^ord)^(1/ord) of the entries (along axis), as torch.linalg.vector_norm:
@@ -253,11 +255,7 @@ class Tensor(Node, ElementwiseMath):
         m = np.where((m > 0) & np.isfinite(m), m, 1).astype(self.dtype)
         scaled = self / m
         total = (scaled * scaled if ord == 2 else scaled.abs() ** ord).sum(axes, keepdims)
-        zero = total.data == 0
-        if zero.any():    # the root taken of 1 where the total is 0, then replaced by 0: no gradient reaches √0
-            root = where(zero, 0.0, where(zero, 1.0, total).sqrt() if ord == 2 else where(zero, 1.0, total) ** (1 / ord))
-        else:
-            root = total.sqrt() if ord == 2 else total ** (1 / ord)
+        root = _root(total, ord)
         return root * (m if keepdims else m.reshape(root.shape))
 
     def logsumexp(self, axis=None, keepdims: bool = False) -> Tensor:
@@ -362,14 +360,17 @@ class Tensor(Node, ElementwiseMath):
             raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {self.shape}") from None
 
     def _axes(self, name: str, axis, nonempty: bool = False):
-        if nonempty and self.size == 0:
-            raise ValueError(f"{name}: the tensor is empty (shape {self.shape}); {name} of no numbers is undefined")
-        if axis is None:
-            return None
+        """axis as a tuple of axes (None: all of them). With `nonempty` (max, min, ...), each axis
+        reduced must have entries: the max of no numbers is undefined, but the max along an axis
+        of 3 of a (0, 3) tensor is the empty (0,), as in NumPy."""
         try:
-            return normalize_axis_tuple(axis, self.ndim)
+            axes = None if axis is None else normalize_axis_tuple(axis, self.ndim)
         except (np.exceptions.AxisError, TypeError):
             raise ValueError(f"{name}: axis {axis} is out of range for a tensor of shape {self.shape}") from None
+        if nonempty and 0 in (self.shape if axes is None else [self.shape[a] for a in axes]):
+            where = "the tensor" if axis is None else f"axis {axis} of the tensor"
+            raise ValueError(f"{name}: {where} is empty (shape {self.shape}); {name} of no numbers is undefined")
+        return axes
 
 
 # ---- module functions ----------------------------------------------------------------------------
@@ -424,6 +425,17 @@ def where(cond, a, b) -> Tensor:
     a, b = _tensors(a, b)
     _broadcast_shape("where", cond, a, b)
     return apply(ops.where, cond, a, b)
+
+
+def _root(total: Tensor, ord: float) -> Tensor:
+    """total^(1/ord) for norm and std, whose gradient is 0 where total is 0, as torch's: the slope of
+    the root is ∞ at 0, and g · ∞ · (∂total = 0) would be nan. There the root is taken of 1 instead
+    and replaced by 0, so no gradient reaches it."""
+    zero = total.data == 0
+    if not zero.any():
+        return total.sqrt() if ord == 2 else total ** (1 / ord)
+    safe = where(zero, 1.0, total)
+    return where(zero, 0.0, safe.sqrt() if ord == 2 else safe ** (1 / ord))
 
 
 def maximum(a, b) -> Tensor:
@@ -503,16 +515,6 @@ def _binary(op, a, b) -> Tensor:
         return apply(op, a, b)
     except ValueError:
         _broadcast_shape(op.name, a, b)   # the usual cause: name the shapes (checked only on failure: it is slow)
-        raise
-
-
-def _subtract(a, b) -> Tensor:
-    """a - b as a + (-1)·b: no rule of its own."""
-    a, b = _tensors(a, b)
-    try:
-        return a + (-b)
-    except ValueError:
-        _broadcast_shape("-", a, b)       # name the op the user wrote, not the + it became
         raise
 
 

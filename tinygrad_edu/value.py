@@ -57,8 +57,8 @@ class Value(Node, ElementwiseMath):
     def __pow__(self, other): return apply(ops.pow, self, other if type(other) is Value else _value(other))
     def __rpow__(self, other): return apply(ops.pow, _value(other), self)
     def __neg__(self): return self * -1.0
-    def __sub__(self, other): return self + (-_value(other))
-    def __rsub__(self, other): return _value(other) + (-self)
+    def __sub__(self, other): return apply(ops.sub, self, other if type(other) is Value else _value(other))
+    def __rsub__(self, other): return apply(ops.sub, _value(other), self)
 
     def __float__(self) -> float: return self.data
     def item(self) -> float: return self.data

@@ -59,6 +59,7 @@ class floats:
 
     sum_to = None                             # a number's gradient is a number: nothing to undo
     add = staticmethod(operator.add)          # (a C function: this runs for every node reached twice)
+    add_into = None                           # floats are immutable: every sum is a new number
 
     @staticmethod
     def own(g: float, passed: float) -> float:
@@ -134,6 +135,11 @@ class arrays:
     def add(a: np.ndarray, b: np.ndarray) -> np.ndarray:
         total = a + b
         return total if type(total) is np.ndarray else np.asarray(total)   # 0-d + 0-d is a scalar in NumPy
+
+    @staticmethod
+    def add_into(total: np.ndarray, b: np.ndarray) -> None:
+        """total += b, in place: `total` is a sum the walk made and nothing else refers to."""
+        np.add(total, b, out=total)
 
     @staticmethod
     def fit_tangent(t, out: np.ndarray) -> np.ndarray:
@@ -223,6 +229,7 @@ class recorded:
         return g                              # a recorded gradient is a node: never updated in place
 
     add = staticmethod(lambda a, b: a + b)
+    add_into = None                           # a recorded sum is a node: a new one for every share
 
     fit_tangent = arrays.fit_tangent
 

@@ -41,7 +41,7 @@ examples:
     tinygrad-edu graph "tanh(x*w + b)" x=2 w=-3 b=6.8813735870195432
     tinygrad-edu graph "x1*w1 + x2*w2 + b" x1=2 x2=0 w1=-3 w2=1 b=6.88 --out neuron.png --local-grads
     tinygrad-edu graph "sigmoid(x*w)" x=1.5 w=0.8 --steps steps/     (one picture per backward step)
-    tinygrad-edu graph "tanh(x*w + b)" x=2 w=-3 b=0.5 --html steps.html   (the same, to click through)
+    tinygrad-edu graph "tanh(x*w + b)" x=2 w=-3 b=6.88 --html steps.html   (the same, to click through)
 
 budgets, so the command finishes in seconds:
     the formula: at most {MAX_LENGTH} characters

@@ -22,7 +22,7 @@ from tinygrad_edu import draw_graph
 
 from .data import DATASETS, DEFAULTS, Prepared, prepare
 from .drawing import write_drawing
-from . import cnn, preflight
+from . import cnn, preflight, rnn
 from .neuron import neuron_graph
 from .options import column_names, delimiter, fraction, hidden_widths, non_negative_int, positive_float, positive_int
 
@@ -42,12 +42,15 @@ With no options: the iris flowers shipped in the package, a 4-16-3 network, Adam
     filters.png            the first convolution's learned 3×3 filters
     feature_maps.png, _2   one test digit after each convolution, a panel per filter
     cnn_vs_ann_loss.png    the handout's comparison: the CNN's loss against the 784-64-10 network's
+    with --model rnn (sine windows made on the spot, no --dataset), instead:
+    forecast.png, history.png, model.npz   the SimpleRNN forecaster's predictions, loss, weights
 
 examples:
     tinygrad-edu train
     tinygrad-edu train --dataset moons --hidden 32,32 --epochs 200
     tinygrad-edu train --dataset mnist --data-dir data/mnist --epochs 3
     tinygrad-edu train --dataset mnist --model cnn --epochs 3       (the handout's CNN)
+    tinygrad-edu train --model rnn                                  (a SimpleRNN forecasting a sine wave)
     tinygrad-edu train --csv patients.csv --target diagnosis --drop id
     tinygrad-edu train --csv hcv.csv --target Category --delimiter ";" --drop ""   (a pandas index column)
 
@@ -83,8 +86,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
         help="use at most N samples (MNIST: the first N training and N test images), for quick runs")
     add("--samples", type=positive_int, default=400, metavar="N",
         help="points to generate for moons, circles, xor, spirals (default 400)")
-    add("--model", choices=("mlp", "cnn"), default="mlp",
-        help="mlp: Dense layers of --hidden widths (default); cnn: the handout's CNN (MNIST only; --hidden unused)")
+    add("--model", choices=("mlp", "cnn", "rnn"), default="mlp",
+        help="mlp: Dense layers of --hidden widths (default); cnn: the handout's CNN (MNIST only; --hidden unused); "
+             "rnn: a SimpleRNN forecasting a sine wave (its own data)")
     add("--hidden", type=hidden_widths, metavar="WIDTHS",
         help=f"hidden layer widths, comma separated, e.g. 64,32 ('none' for none; default {d.hidden[0]}, "
              f"moons etc. 16,16, MNIST 64)")
@@ -110,6 +114,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Check, load, train, report, write the files. Returns the exit status."""
+    if args.model == "rnn":                  # its own data and pictures: nn/cli/rnn.py
+        return rnn.run(args)
     start = time.perf_counter()
     name = preflight.dataset_name(args)
     out = args.out

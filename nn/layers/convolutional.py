@@ -23,70 +23,12 @@ from typing import Callable
 
 import numpy as np
 
-from tinygrad_edu import Tensor, apply, conv2d, group, ops
-from tinygrad_edu.conv import conv2d_transpose, conv_transpose_size
+from tinygrad_edu import Tensor, conv2d, group, pad
+from tinygrad_edu.conv import check_images, check_padding, conv2d_transpose, conv_output_size, conv_transpose_size, size_pair
 
 from .. import activations, initializers, regularizers
 from ..module import Layer, Parameter
 from ..seed import generator
-
-
-# ---- checks: each error names the layer, the shape it received and the fix ------------------------
-
-def _pair(layer_name: str, what: str, value) -> tuple[int, int]:
-    pair = (value, value) if isinstance(value, (int, np.integer)) else tuple(value) if isinstance(value, (tuple, list)) else ()
-    if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and v > 0 for v in pair):
-        raise ValueError(f"{layer_name}: {what} must be a positive integer or a pair of them, e.g. {what}=(2, 2), "
-                         f"got {value!r}")
-    return int(pair[0]), int(pair[1])
-
-
-def _padding(layer_name: str, padding) -> str:
-    if padding not in ("valid", "same"):
-        raise ValueError(f"{layer_name}: padding must be 'valid' or 'same', got {padding!r}")
-    return padding
-
-
-def _spatial_size(n, k: int, s: int, padding: str, layer_name: str, what: str, shape) -> int | None:
-    """Output length along one axis: ceil(n / s) for 'same', (n - k) // s + 1 for 'valid'."""
-    if n is None:
-        return None
-    if padding == "same":
-        return -(-n // s)
-    if k > n:
-        raise ValueError(f"{layer_name}: the {what} ({k}) is bigger than the input ({n}) along a spatial axis; "
-                         f"input shape {shape} under padding='valid': use a smaller {what} or padding='same'")
-    return (n - k) // s + 1
-
-
-def _check_images(layer: Layer, shape: tuple, channels: int | None = None) -> None:
-    """`shape` (batch axis included) must be (batch, height, width, channels), with `channels` if given."""
-    who = f"{type(layer).__name__} '{layer.name}'"
-    shape = tuple(shape)
-    if len(shape) != 4:
-        hint = ""
-        if len(shape) == 3:
-            h, w = shape[1], shape[2]
-            hint = f"; for one-channel {h}×{w} images use X.reshape(-1, {h}, {w}, 1)"
-        elif len(shape) == 2 and shape[1] is not None and math.isqrt(shape[1]) ** 2 == shape[1]:
-            side = math.isqrt(shape[1])
-            hint = f"; for flat one-channel {side}×{side} images use X.reshape(-1, {side}, {side}, 1)"
-        raise ValueError(f"{who} expects images as (batch, height, width, channels), got shape {shape}{hint}")
-    if channels is not None and shape[3] != channels:
-        if shape[1] == channels:
-            raise ValueError(f"{who} expects channels last (batch, height, width, {channels}), got shape {shape}, "
-                             f"which looks channels-first: use X.transpose(0, 2, 3, 1)")
-        raise ValueError(f"{who} was built for {channels} channels, got shape {shape} with {shape[3]}")
-    if channels is None and shape[1] in (1, 3) and shape[3] is not None and shape[3] > 4 and shape[2] == shape[3]:
-        # (N, 1, 28, 28): a one- or three-channel image stored channels-first, read as 28 channels of 1×28
-        raise ValueError(f"{who} expects channels last (batch, height, width, channels), got shape {shape}, which "
-                         f"looks channels-first: use X.transpose(0, 2, 3, 1) (or give input_shape=... if it "
-                         f"really is {shape[1]}×{shape[2]} with {shape[3]} channels)")
-
-
-def _pad(x: Tensor, widths: tuple, value: float) -> Tensor:
-    """x padded with a constant (the engine's `pad`, whose derivative is the un-padded gradient)."""
-    return apply(ops.pad, x, widths=tuple(widths), value=value) if any(w != (0, 0) for w in widths) else x
 
 
 # ---- Keras, channels-last ---------------------------------------------------------------------------
@@ -113,9 +55,9 @@ class Conv2D(Layer):
         if not isinstance(filters, (int, np.integer)) or filters < 1:
             raise ValueError(f"Conv2D '{self.name}': filters must be a positive integer, got {filters!r}")
         self.filters = int(filters)
-        self.kernel_size = _pair(f"Conv2D '{self.name}'", "kernel_size", kernel_size)
-        self.strides = _pair(f"Conv2D '{self.name}'", "strides", strides)
-        self.padding = _padding(f"Conv2D '{self.name}'", padding)
+        self.kernel_size = size_pair(self.who, "kernel_size", kernel_size)
+        self.strides = size_pair(self.who, "strides", strides)
+        self.padding = check_padding(self.who, padding)
         self.activation = activations.get(activation)
         self.activation_name = activation if isinstance(activation, str) or activation is None \
             else activations.name_of(self.activation)
@@ -126,7 +68,7 @@ class Conv2D(Layer):
             self.build((None,) + tuple(input_shape))
 
     def build(self, input_shape: tuple) -> None:
-        _check_images(self, input_shape)
+        check_images(self.who, input_shape)
         self.compute_output_shape(input_shape)         # a kernel bigger than the image fails here, at once
         shape = self.kernel_size + (input_shape[3], self.filters)
         self.kernel = Parameter(initializers.get(self.kernel_initializer)(shape), label=f"{self.name}.kernel")
@@ -137,10 +79,8 @@ class Conv2D(Layer):
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _check_images(self, input_shape)
-        who = f"Conv2D '{self.name}'"
-        size = [_spatial_size(n, k, s, self.padding, who, "kernel", tuple(input_shape))
-                for n, k, s in zip(input_shape[1:3], self.kernel_size, self.strides)]
+        check_images(self.who, input_shape)
+        size = conv_output_size(self.who, "kernel", input_shape, self.kernel_size, self.strides, self.padding)
         return (input_shape[0], *size, self.filters)
 
     def forward(self, x: Tensor) -> Tensor:
@@ -149,7 +89,7 @@ class Conv2D(Layer):
 
     def pre_activation(self, x: Tensor) -> Tensor:
         """conv2d(x, kernel) + bias, before the activation (what a fused loss takes; see `nn.losses.Loss.fuses`)."""
-        _check_images(self, x.shape, self.kernel.shape[2])
+        check_images(self.who, x.shape, self.kernel.shape[2])
         self.compute_output_shape(x.shape)
         return conv2d(x, self.kernel, self.bias if self.use_bias else None, self.strides, self.padding)
 
@@ -179,7 +119,7 @@ class Conv2D(Layer):
 # ---- PyTorch, channels-first --------------------------------------------------------------------------
 
 def _check_nchw(layer: Layer, x: Tensor, channels: int | None) -> None:
-    who = f"{type(layer).__name__} '{layer.name}'"
+    who = layer.who
     if x.ndim != 4:
         hint = f"; for one-channel images use X.reshape(-1, 1, {x.shape[-2]}, {x.shape[-1]})" if x.ndim == 3 else ""
         raise ValueError(f"{who} expects images as (batch, channels, height, width), got shape {x.shape}{hint}")
@@ -195,6 +135,13 @@ def _torch_padding(layer_name: str, padding) -> tuple[int, int]:
     if len(pair) != 2 or not all(isinstance(p, (int, np.integer)) and p >= 0 for p in pair):
         raise ValueError(f"{layer_name}: padding must be a non-negative integer or a pair of them, got {padding!r}")
     return int(pair[0]), int(pair[1])
+
+
+def _padded_nhwc(input_shape: tuple, padding: tuple[int, int]) -> tuple:
+    """A channels-first (N, C, H, W) shape as the engine's checks read it: (N, H + 2ph, W + 2pw, C)."""
+    n, c, h, w = input_shape
+    (ph, pw) = padding
+    return (n, None if h is None else h + 2 * ph, None if w is None else w + 2 * pw, c)
 
 
 def _torch_weights(layer: Layer, shape: tuple, fan_in_channels: int, bias: bool) -> None:
@@ -224,24 +171,23 @@ class Conv2d(Layer):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  name: str | None = None):
         super().__init__(name)
-        who = f"Conv2d '{self.name}'"
+        who = self.who
         self.in_channels, self.out_channels, self.use_bias = int(in_channels), int(out_channels), bias
-        self.kernel_size = _pair(who, "kernel_size", kernel_size)
-        self.stride = _pair(who, "stride", stride)
+        self.kernel_size = size_pair(who, "kernel_size", kernel_size)
+        self.stride = size_pair(who, "stride", stride)
         self.padding = _torch_padding(who, padding)
         _torch_weights(self, (self.out_channels, self.in_channels) + self.kernel_size, self.in_channels, bias)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        who = f"Conv2d '{self.name}'"
-        size = [_spatial_size(None if n is None else n + 2 * p, k, s, "valid", who, "kernel", tuple(input_shape))
-                for n, k, s, p in zip(input_shape[2:4], self.kernel_size, self.stride, self.padding)]
+        size = conv_output_size(self.who, "kernel", _padded_nhwc(input_shape, self.padding), self.kernel_size,
+                                self.stride, "valid")
         return (input_shape[0], self.out_channels, *size)
 
     def forward(self, x: Tensor) -> Tensor:
         _check_nchw(self, x, self.in_channels)
         self.compute_output_shape(x.shape)
         (ph, pw) = self.padding
-        x = _pad(x.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)), 0.0)     # to (N, H, W, C)
+        x = pad(x.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)), 0.0)     # to (N, H, W, C)
         out = conv2d(x, self.weight.transpose(2, 3, 1, 0), self.bias if self.use_bias else None, self.stride)
         return out.transpose(0, 3, 1, 2)                                                  # back to (N, C, H, W)
 
@@ -272,7 +218,7 @@ class Conv2DTranspose(Conv2D):
     """
 
     def build(self, input_shape: tuple) -> None:
-        _check_images(self, input_shape)
+        check_images(self.who, input_shape)
         shape = self.kernel_size + (self.filters, input_shape[3])
         self.kernel = Parameter(initializers.get(self.kernel_initializer)(shape), label=f"{self.name}.kernel")
         self.kernel.group = self.name
@@ -282,14 +228,14 @@ class Conv2DTranspose(Conv2D):
         Layer.build(self, input_shape)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _check_images(self, input_shape)
+        check_images(self.who, input_shape)
         size = [None if n is None else conv_transpose_size(n, k, s, self.padding)
                 for n, k, s in zip(input_shape[1:3], self.kernel_size, self.strides)]
         return (input_shape[0], *size, self.filters)
 
     def pre_activation(self, x: Tensor) -> Tensor:
         """conv2d_transpose(x, kernel) + bias, before the activation."""
-        _check_images(self, x.shape, self.kernel.shape[3])
+        check_images(self.who, x.shape, self.kernel.shape[3])
         return conv2d_transpose(x, self.kernel, self.bias if self.use_bias else None, self.strides, self.padding)
 
 
@@ -307,10 +253,10 @@ class ConvTranspose2d(Layer):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  bias: bool = True, name: str | None = None):
         super().__init__(name)
-        who = f"ConvTranspose2d '{self.name}'"
+        who = self.who
         self.in_channels, self.out_channels, self.use_bias = int(in_channels), int(out_channels), bias
-        self.kernel_size = _pair(who, "kernel_size", kernel_size)
-        self.stride = _pair(who, "stride", stride)
+        self.kernel_size = size_pair(who, "kernel_size", kernel_size)
+        self.stride = size_pair(who, "stride", stride)
         self.padding = _torch_padding(who, padding)
         self.output_padding = _torch_padding(who, output_padding)
         if any(op >= s for op, s in zip(self.output_padding, self.stride)):
@@ -333,7 +279,7 @@ class ConvTranspose2d(Layer):
         (ph, pw) = self.padding
         short = (max(ph + oh - full.shape[1], 0), max(pw + ow - full.shape[2], 0))
         if any(short):      # output_padding past what the patches reach: rows that get only the bias
-            full = _pad(full, ((0, 0), (0, short[0]), (0, short[1]), (0, 0)), 0.0)
+            full = pad(full, ((0, 0), (0, short[0]), (0, short[1]), (0, 0)), 0.0)
         out = full[:, ph:ph + oh, pw:pw + ow, :]
         if self.use_bias:
             out = out + self.bias
@@ -365,7 +311,7 @@ class UpSampling2D(Layer):
     def __init__(self, size=(2, 2), interpolation: str = "nearest", name: str | None = None,
                  input_shape: tuple | None = None):
         super().__init__(name)
-        self.size = _pair(f"UpSampling2D '{self.name}'", "size", size)
+        self.size = size_pair(self.who, "size", size)
         if interpolation != "nearest":
             raise ValueError(f"UpSampling2D '{self.name}': only interpolation='nearest' is built here, "
                              f"got {interpolation!r}")
@@ -374,16 +320,16 @@ class UpSampling2D(Layer):
             self.build((None,) + tuple(input_shape))
 
     def build(self, input_shape: tuple) -> None:
-        _check_images(self, input_shape)
+        check_images(self.who, input_shape)
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _check_images(self, input_shape)
+        check_images(self.who, input_shape)
         n, h, w, c = input_shape
         return (n, None if h is None else h * self.size[0], None if w is None else w * self.size[1], c)
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_images(self, x.shape)
+        check_images(self.who, x.shape)
         n, h, w, c = x.shape
         (sh, sw) = self.size
         ones = np.ones((1, 1, sh, 1, sw, 1), dtype=x.dtype)

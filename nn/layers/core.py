@@ -26,14 +26,6 @@ def _check_width(layer: Layer, x: Tensor, expected: int) -> None:
                          f"(input shape {x.shape})")
 
 
-def _input_width(input_dim, input_shape) -> int | None:
-    if input_dim is not None:
-        return int(input_dim)
-    if input_shape is not None:
-        return int(tuple(input_shape)[-1])
-    return None
-
-
 class Dense(Layer):
     """A fully connected layer: activation(x @ kernel + bias), kernel of shape (inputs, units).
 
@@ -60,9 +52,10 @@ class Dense(Layer):
         self.kernel_initializer = kernel_initializer
         self.kernel_initializer_fn = initializers.get(kernel_initializer)
         self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        width = _input_width(input_dim, input_shape)
-        if width is not None:
-            self.build((None, width))
+        if input_shape is not None and input_dim is None:
+            self.build((None,) + tuple(input_shape))      # (T, F): a Dense on every time step, (None, T, units)
+        elif input_dim is not None:
+            self.build((None, int(input_dim)))
 
     def build(self, input_shape: tuple) -> None:
         self.kernel = Parameter(self.kernel_initializer_fn((input_shape[-1], self.units)), label=f"{self.name}.kernel")

@@ -159,7 +159,7 @@ class _BatchNorm(Layer):
                       "running_mean", "running_var")
 
     def forward(self, x: Tensor) -> Tensor:
-        who = f"{type(self).__name__} '{self.name}'"
+        who = self.who
         if x.ndim not in self.dims or x.shape[1] != self.num_features:
             layout = " or ".join({2: "(N, C)", 3: "(N, C, L)", 4: "(N, C, H, W)"}[d] for d in self.dims)
             raise ValueError(f"{who} expects {layout} with C = {self.num_features} (channels first), "

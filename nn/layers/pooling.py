@@ -16,10 +16,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from tinygrad_edu import Tensor, avg_pool2d, max_pool2d
+from tinygrad_edu import Tensor, avg_pool2d, max_pool2d, pad
+from tinygrad_edu.conv import check_images, check_padding, conv_output_size, size_pair
 
 from ..module import Layer
-from .convolutional import _check_images, _check_nchw, _pad, _pair, _padding, _spatial_size, _torch_padding
+from .convolutional import _check_nchw, _padded_nhwc, _torch_padding
 
 
 # ---- Keras, channels-last ---------------------------------------------------------------------------
@@ -32,10 +33,10 @@ class _Pooling2D(Layer):
     def __init__(self, pool_size=(2, 2), strides=None, padding: str = "valid", input_shape: tuple | None = None,
                  name: str | None = None):
         super().__init__(name)
-        who = f"{type(self).__name__} '{self.name}'"
-        self.pool_size = _pair(who, "pool_size", pool_size)
-        self.strides = self.pool_size if strides is None else _pair(who, "strides", strides)
-        self.padding = _padding(who, padding)
+        who = self.who
+        self.pool_size = size_pair(who, "pool_size", pool_size)
+        self.strides = self.pool_size if strides is None else size_pair(who, "strides", strides)
+        self.padding = check_padding(who, padding)
         if input_shape is not None:
             self.build((None,) + tuple(input_shape))
 
@@ -44,14 +45,12 @@ class _Pooling2D(Layer):
         super().build(input_shape)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _check_images(self, input_shape)
-        who = f"{type(self).__name__} '{self.name}'"
-        size = [_spatial_size(n, k, s, self.padding, who, "pool", tuple(input_shape))
-                for n, k, s in zip(input_shape[1:3], self.pool_size, self.strides)]
+        check_images(self.who, input_shape)
+        size = conv_output_size(self.who, "pool", input_shape, self.pool_size, self.strides, self.padding)
         return (input_shape[0], *size, input_shape[3])
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_images(self, x.shape, self.input_shape[3] if self.built else None)
+        check_images(self.who, x.shape, self.input_shape[3] if self.built else None)
         self.compute_output_shape(x.shape)
         return type(self).pool(x, self.pool_size, self.strides, self.padding)
 
@@ -101,11 +100,11 @@ class GlobalAveragePooling2D(Layer):
             self.build((None,) + tuple(input_shape))
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        _check_images(self, input_shape)
+        check_images(self.who, input_shape)
         return (input_shape[0], input_shape[3])
 
     def forward(self, x: Tensor) -> Tensor:
-        _check_images(self, x.shape, self.input_shape[3] if self.built else None)
+        check_images(self.who, x.shape, self.input_shape[3] if self.built else None)
         return x.mean(axis=(1, 2))
 
     def get_config(self) -> dict:
@@ -122,22 +121,21 @@ class _Pool2d(Layer):
 
     def __init__(self, kernel_size, stride=None, padding=0, name: str | None = None):
         super().__init__(name)
-        who = f"{type(self).__name__} '{self.name}'"
-        self.kernel_size = _pair(who, "kernel_size", kernel_size)
-        self.stride = self.kernel_size if stride is None else _pair(who, "stride", stride)
+        who = self.who
+        self.kernel_size = size_pair(who, "kernel_size", kernel_size)
+        self.stride = self.kernel_size if stride is None else size_pair(who, "stride", stride)
         self.padding = _torch_padding(who, padding)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
-        who = f"{type(self).__name__} '{self.name}'"
-        size = [_spatial_size(None if n is None else n + 2 * p, k, s, "valid", who, "kernel", tuple(input_shape))
-                for n, k, s, p in zip(input_shape[2:4], self.kernel_size, self.stride, self.padding)]
+        size = conv_output_size(self.who, "kernel", _padded_nhwc(input_shape, self.padding), self.kernel_size,
+                                self.stride, "valid")
         return tuple(input_shape[:2]) + tuple(size)
 
     def forward(self, x: Tensor) -> Tensor:
         _check_nchw(self, x, None)
         self.compute_output_shape(x.shape)
         (ph, pw) = self.padding
-        x = _pad(x.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)), type(self).pad_value)
+        x = pad(x.transpose(0, 2, 3, 1), ((0, 0), (ph, ph), (pw, pw), (0, 0)), type(self).pad_value)
         return type(self).pool(x, self.kernel_size, self.stride).transpose(0, 3, 1, 2)
 
     def get_config(self) -> dict:

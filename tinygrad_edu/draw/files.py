@@ -12,10 +12,11 @@ from .steps import backward_frames
 
 def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *, html: bool = False,
                         show_local_grads: bool = True, max_nodes: int = 500, collapse: str | None = None,
-                        seconds_per_step: float = 1.2) -> list[Path]:
+                        seconds_per_step: float = 1.2, max_frames: int = 60) -> list[Path]:
     """Write one PNG per backward step (`backward_frames`), with `gif=True` also
     `out_dir/backward.gif`, and with `html=True` also `out_dir/index.html`, the interactive page
     (`stepper_html`: the same steps, with forward mode beside them). Returns the PNG paths, in order.
+    At most `max_frames` pictures each: more steps are refused, saying what to pass.
 
     >>> y.backward()
     >>> frames = draw_backward_steps(y, "out/steps", gif=True, html=True)
@@ -23,7 +24,8 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *, html: b
     True
     """
     _graphviz()   # fail before writing anything if graphviz is missing
-    frames = backward_frames(root, show_local_grads=show_local_grads, max_nodes=max_nodes, collapse=collapse)
+    frames = backward_frames(root, show_local_grads=show_local_grads, max_nodes=max_nodes, collapse=collapse,
+                             max_frames=max_frames)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     width = len(str(len(frames)))
@@ -34,7 +36,8 @@ def draw_backward_steps(root, out_dir: str | Path, gif: bool = False, *, html: b
     if gif:
         write_gif(paths, out / "backward.gif", seconds_per_step)
     if html:
-        (out / "index.html").write_text(stepper_html(root, max_nodes=max_nodes, collapse=collapse), encoding="utf-8")
+        page = stepper_html(root, max_nodes=max_nodes, collapse=collapse, max_frames=max_frames)
+        (out / "index.html").write_text(page, encoding="utf-8")
     return paths
 
 

@@ -32,6 +32,10 @@ _KEY, _EDGE, _LOCAL, _NOW = "#757575", "#9e9e9e", "#1565c0", "#d32f2f"
 _BLANK = "#f5f5f5"                                              # a value not known yet, painted out
 _FONT = "Helvetica"
 _RASTER = {"png", "jpg", "jpeg", "gif", "bmp", "tif", "tiff", "webp"}
+# 150 dpi, and at most 40 inches (6,000 pixels) a side: a big graph's bitmap would otherwise be tens
+# of thousands of pixels tall (cairo refuses past 32,767) and take seconds a frame to paint, for
+# more than any screen shows; graphviz scales a bigger drawing down to fit
+_RASTER_SIZE = {"dpi": "150", "size": "40,40"}
 COLLAPSES = ("neuron", "layer")
 
 
@@ -60,6 +64,7 @@ class Box:
     lit: bool = False             # highlighted (the node a step frame is at)
     number: int | None = None     # show_order: its place in backward's visit (#1 is the root)
     members: list = field(default_factory=list)
+    line: str | None = None       # on a recurrent layer's state path: dot draws its steps in one row
 
 
 @dataclass
@@ -87,7 +92,7 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
                show_tangent: bool = False, max_nodes: int = 500, collapse: str | None = None,
                values: Mapping[str, Callable[[Any], Any]] | None = None, highlight: Any = None,
                edge_notes: Mapping[tuple[int, int], tuple[str, bool]] | None = None,
-               title: str | None = None) -> graphviz.Digraph:
+               title: str | None = None, text_size: int | None = None) -> graphviz.Digraph:
     """The graph `root` depends on, as a `graphviz.Digraph` (`.source` is the DOT text).
 
     >>> x, w = Value(2.0, label="x"), Value(-3.0, label="w")
@@ -114,6 +119,9 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
     edge_notes         (id(node), input position) -> (text, shown): a second line on that edge's
                        label, red when shown, painted out (its room kept) when not
     title              a line of text above the picture
+    text_size          every text this many points, and the columns packed tight: for a picture
+                       scaled to fit a page (the stepper's), whose smallest text sets how small it
+                       may be scaled; None: sizes 9 to 16, by importance
     format, rankdir    graphviz's output format and direction (LR: inputs on the left)
 
     Two steps: `picture(...)` decides what is drawn (boxes, arrows, labels: plain data), then
@@ -124,7 +132,7 @@ def draw_graph(root, *, format: str = "svg", rankdir: str = "LR", show_data: boo
         + ([("tangent", lambda n: n.tangent)] if show_tangent else []) + list((values or {}).items())
     what = picture(root, rows, show_local_grads=show_local_grads, show_order=show_order, max_nodes=max_nodes,
                    collapse=collapse, highlight=highlight, edge_notes=edge_notes, title=title)
-    return to_dot(what, format=format, rankdir=rankdir)
+    return to_dot(what, format=format, rankdir=rankdir, text_size=text_size)
 
 
 def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=500, collapse=None,
@@ -139,7 +147,7 @@ def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=5
     hot = _hot_set(highlight)
     what = Picture(root, rows, [], [], heading=[t for t in (title, note) if t])
     groups: dict = {}                                      # a collapsed group's key -> its box
-    names = _names(order) if show_local_grads else {}
+    names, lines = (_names(order, root) if show_local_grads else {}), _time_lines(order)   # lines: RNN steps in a row
 
     def source_of(x) -> str:                               # where an arrow from input x starts
         key = item_of.get(id(x), id(x))
@@ -164,17 +172,17 @@ def picture(root, rows, *, show_local_grads=False, show_order=False, max_nodes=5
         nid, lit = f"n{number[id(node)]}", node in hot
         kind = "constant" if not node.inputs and not node.requires_grad else "node"
         what.boxes.append(Box(nid, kind, node, node.group, lit,
-                              len(order) - number[id(node)] if show_order else None))
+                              len(order) - number[id(node)] if show_order else None, line=lines.get(id(node))))
         if not node.inputs:
             continue
-        what.boxes.append(Box(f"{nid}op", "op", node, node.group))
+        what.boxes.append(Box(f"{nid}op", "op", node, node.group, line=lines.get(id(node))))
         what.edges.append(Edge(f"{nid}op", nid, lit))
         locals_ = _local_grads(node) if show_local_grads else [None] * len(node.inputs)
         summed = isinstance(node.data, np.ndarray) and node.data.ndim   # a Tensor: ∂(Σ out)/∂in
         for i, (x, d) in enumerate(zip(node.inputs, locals_)):
             edge = Edge(source_of(x), f"{nid}op", lit and x.requires_grad)
             if d is not None:
-                out, inp = _short(node, names), _short(x, names)
+                out, inp = names[id(node)], names[id(x)]
                 edge.lines.append((f"∂Σ{out}/∂{inp}: {d}" if summed else f"∂{out}/∂{inp} = {d}", "local"))
             if edge_notes and (id(node), i) in edge_notes:
                 text, shown = edge_notes[id(node), i]
@@ -201,12 +209,13 @@ def _one_edge_per_pair_of_groups(edges: list) -> list:
     return kept
 
 
-def to_dot(what: Picture, format: str = "svg", rankdir: str = "LR") -> graphviz.Digraph:
-    """A Picture drawn with graphviz: the colours, shapes and fonts (one meaning each, see above)."""
+def to_dot(what: Picture, format: str = "svg", rankdir: str = "LR", text_size: int | None = None) -> graphviz.Digraph:
+    """A Picture drawn with graphviz: the colours, shapes and fonts (one meaning each, see above).
+    With `text_size`, every text that size and the columns packed tight (see draw_graph)."""
     _, Drawing = _graphviz()
     g = Drawing(format=format, graph_attr={
-        "rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.4",
-        "bgcolor": "white", **({"dpi": "150"} if format in _RASTER else {})},
+        "rankdir": rankdir, "fontname": _FONT, "nodesep": "0.25", "ranksep": "0.4" if text_size is None else "0.02",
+        "bgcolor": "white", **(_RASTER_SIZE if format in _RASTER else {})},
         node_attr={"fontname": _FONT, "fontsize": "12"},
         edge_attr={"fontname": _FONT, "fontsize": "10", "color": _EDGE, "arrowsize": "0.7"})
     clusters: dict[Any, list] = {}                         # group -> [(name, attrs)], in order
@@ -222,38 +231,98 @@ def to_dot(what: Picture, format: str = "svg", rankdir: str = "LR") -> graphviz.
         g.node("more", f"… {what.hidden} more nodes", shape="box",
                style="dashed,rounded", color=_KEY, fontcolor=_KEY, fontsize="14")
     for e in what.edges:
-        g.edge(e.tail, e.head, **_edge_attrs(e))
+        g.edge(e.tail, e.head, **_edge_attrs(e, stacked=text_size is not None))
     if what.heading:
         g.attr(label=html.escape("\n".join(what.heading)).replace("\n", "\\l") + "\\l", labelloc="t",
                labeljust="l", fontsize="16")
+    if text_size is not None:              # one size for every text, whatever each part asked for
+        g.body = [re.sub(r'(fontsize=|POINT-SIZE=)"?\d+"?', rf'\1"{text_size}"', line) for line in g.body]
+        g.node_attr["fontsize"] = g.edge_attr["fontsize"] = str(text_size)
     return g
 
 
 def _box_attrs(box: Box, what: Picture) -> dict:
     ring = {"color": _NOW, "penwidth": "3"} if box.lit else {}
+    line = {"group": box.line} if box.line else {}         # dot keeps one group's nodes in a straight line
     if box.kind == "constant":
         return _constant_attrs(box.node, ring)
     if box.kind == "op":
         return {"label": _op_label(box.node), "tooltip": box.node.op.formula, "shape": "ellipse",
                 "style": "filled", "fillcolor": "#fafafa", "color": "#9e9e9e", "fontsize": "11",
-                "width": "0.3", "height": "0.3", "margin": "0.04,0.02"}
+                "width": "0.3", "height": "0.3", "margin": "0.04,0.02", **line}
     return {"label": _node_label(box.node, what.rows, what.root, box.number), "shape": "box",
             "style": "rounded,filled", "fillcolor": "white", "margin": "0.04", "color": "#616161",
-            "penwidth": "1.2", **ring}
+            "penwidth": "1.2", **ring, **line}
 
 
 _LINE_COLOURS = {"local": (_LOCAL, False), "shown": (_NOW, True), "hidden": ("white", True)}   # hidden: bold
                                                                    # too, so it keeps the same room
 
 
-def _edge_attrs(e: Edge) -> dict:
+def _edge_attrs(e: Edge, stacked: bool = False) -> dict:
+    """An edge's colour and label; `stacked`: a local derivative written as a fraction, ∂n over ∂b,
+    with its value under it (half as wide as ∂n/∂b = 1.0 on one line)."""
     attrs = {"color": _NOW, "penwidth": "2.2"} if e.lit else {}
-    if len(e.lines) == 1 and e.lines[0][1] == "local":
+    if stacked and e.lines:
+        attrs |= {"label": _stacked_label(e.lines), "fontcolor": _LOCAL}
+    elif len(e.lines) == 1 and e.lines[0][1] == "local":
         attrs |= {"label": html.escape(e.lines[0][0]), "fontcolor": _LOCAL}
     elif e.lines:
         attrs |= {"label": _edge_label([(text, *_LINE_COLOURS[style]) for text, style in e.lines]),
                   "fontcolor": _LOCAL}
     return attrs
+
+
+def _stacked_label(lines) -> str:
+    """An edge's lines one above the other, narrow: a local derivative ∂out/∂in = d as a fraction
+    over its value, a chain-rule product g × d = s over its result."""
+    rows = []
+    for text, style in lines:
+        colour, bold = _LINE_COLOURS[style]
+
+        def cell(part: str, border: str = "") -> str:
+            t = html.escape(part)
+            return f'<TD{border}><FONT COLOR="{colour}">{f"<B>{t}</B>" if bold else t}</FONT></TD>'
+        formula, _, value = text.partition(" = ")
+        top, bar, bottom = formula.partition("/∂")
+        if style == "local" and bar:            # the bar as wide as the longer of ∂out and ∂in
+            over = cell(top, f' BORDER="1" SIDES="B" COLOR="{colour}"')
+            rows.append('<TR><TD><TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="0">'
+                        f'<TR>{over}</TR><TR>{cell("∂" + bottom)}</TR></TABLE></TD></TR>')
+        else:
+            rows.append(f"<TR>{cell(formula)}</TR>")
+        if value:
+            rows.append(f"<TR>{cell('= ' + value)}</TR>")
+    return '<<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="1">' + "".join(rows) + "</TABLE>>"
+
+
+# ---- a recurrent layer's time steps, drawn in one row ----------------------------------------
+
+_STEP = re.compile(r"(.+) t=\d+")     # the group of one time step: "simple_rnn t=3" (nn's recurrent layers)
+
+
+def _time_lines(order) -> dict:
+    """id(node) -> its layer's name, for the nodes of time steps (groups "name t=k") on the state's
+    path: those the previous step's state reaches (at the first step: the initial state, a
+    constant). dot keeps nodes with one `group` attribute in a straight line, so the steps come in
+    one row, in time order; the other nodes of a step (x_t's slice) sit beside it."""
+    line = {}
+    for n in order:
+        layer = _layer_of_step(n.group)
+        if layer is None:
+            continue
+        for x in n.inputs:
+            same_step = x.group == n.group
+            if (same_step and id(x) in line) or (not same_step and _layer_of_step(x.group) == layer) \
+                    or (not x.inputs and not x.requires_grad):
+                line[id(n)] = layer
+                break
+    return line
+
+
+def _layer_of_step(group) -> str | None:
+    m = _STEP.fullmatch(group) if isinstance(group, str) else None
+    return m.group(1) if m else None
 
 
 # ---- collapsing: a group drawn as one box ----------------------------------------------------
@@ -481,19 +550,21 @@ def _num(x, digits: int = 4) -> str:
     return s if any(c in s for c in ".einn") else s + ".0"   # "1.0", not "1": it is a float
 
 
-def _short(node, names: dict) -> str:
-    """The node's name in an edge label: its label, or its formula (x·w) while that is short."""
-    name = names.get(id(node), "")
-    return name if name and len(name) <= 16 and not name.startswith("node #") else "out" if node.inputs else "in"
-
-
 _INFIX = {"+": " + ", "*": "·", "/": "/", "**": "^", "@": " @ ", "-": " - "}
 
 
-def _names(order) -> dict:
-    """id(node) -> how a caption names it: its label; a constant's number; an op on named inputs
-    written out, x·w + b or tanh(n), while that stays short; else "node #k" (backward's number).
-    As a symbol in a formula (∂f/∂…), a name that is not one word is in parentheses."""
+def root_name(root) -> str:
+    """What captions and edge labels call the output: its label when that is one word (o, loss),
+    else f (the `graph` command labels its output with the formula, and prints ∂f/∂x)."""
+    label = root.label or ""
+    return label if label.replace("_", "").isalnum() else "f"
+
+
+def _names(order, root=None) -> dict:
+    """id(node) -> how a caption or an edge label names it: its label; a constant's number; an op
+    on named inputs written out, x·w + b or tanh(n), while that stays short; else "node #k"
+    (backward's number); `root` is `root_name(root)`. As a symbol in a formula (∂f/∂…), a name that
+    is not one word is in parentheses."""
     plain, total = {}, len(order)
     for k, n in enumerate(order):
         if n.label:
@@ -508,7 +579,10 @@ def _names(order) -> dict:
             else:
                 text = f"{op}({', '.join(plain[id(x)] for x in n.inputs)})"
             plain[id(n)] = text if len(text) <= 18 else f"node #{total - k}"
-    return {k: _sym(v) for k, v in plain.items()}
+    names = {k: _sym(v) for k, v in plain.items()}
+    if root is not None:
+        names[id(root)] = root_name(root)
+    return names
 
 
 def _operand(name: str, op: str) -> str:

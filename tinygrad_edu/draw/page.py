@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import json
+import math
 import re
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -23,37 +24,63 @@ from pathlib import Path
 import numpy as np
 
 from .graph import _summary
-from .steps import _bare, Walk, backward_trace, forward_trace, mode_costs, step_drawings
+
+# every text of the page's pictures is drawn this many points (graphviz's unit, the SVG's), and no
+# picture is shown smaller than this many pixels a point: read on a projector, a label is at least
+# 14 px; a picture too wide for the page at that scale gets a scroll bar rather than smaller text
+TEXT_SIZE = 14
+MIN_TEXT_PX = 14
+from .steps import _bare, Walk, backward_trace, check_frames, forward_trace, mode_costs, step_drawings
 
 
-def stepper_html(root, *, max_nodes: int = 60, collapse: str | None = None, title: str | None = None) -> str:
+def stepper_html(root, *, max_nodes: int = 60, collapse: str | None = None, title: str | None = None,
+                 max_frames: int = 60) -> str:
     """The whole page for `root` (call `root.backward()` first), as one HTML string.
+
+    Every frame is a picture of its own, so the page holds at most `max_frames` of them: the
+    backward steps (more are refused, saying what to pass), then forward mode from as many inputs
+    as there is room for, labelled inputs first (a forward sweep has as many frames as there are
+    steps, and a network has an input per parameter); the page says which it left out.
 
     >>> y.backward()
     >>> Path("y.html").write_text(stepper_html(y))
     """
     w = Walk(root, collapse, max_nodes)
     back = backward_trace(root, walk=w)
-    drawings = step_drawings(root, back, w, format="svg", max_nodes=max_nodes, start=True, titled=False)
+    check_frames(len(back) + 1, max_frames, w)
+    drawings = step_drawings(root, back, w, format="svg", max_nodes=max_nodes, start=True, titled=False,
+                             text_size=TEXT_SIZE)
     frames = [("reverse", k, d) for k, d in enumerate(drawings)]
     modes = {"reverse": _reverse_mode(root, back, w)}
     labels = {"reverse": "reverse mode (backward): every input in one sweep"}
-    for i, x in enumerate(w.inputs, start=1):
+    sweep = len(w.steps([n for n in w.order if n.inputs])) + 1     # a forward sweep's frames: the seeds, then its steps
+    inputs = sorted(w.inputs, key=lambda x: not x.label)           # labelled inputs (x1, ...) first
+    drawn = inputs[:max(0, max_frames - len(frames)) // sweep]
+    note = w.note
+    if len(drawn) < len(inputs):
+        note += (f"{'; ' if note else ''}forward mode drawn from {len(drawn)} of the {len(inputs):,} inputs "
+                 f"({sweep} frames a sweep); stepper_html(..., max_frames={len(frames) + sweep * len(inputs)}) "
+                 f"draws every sweep")
+    for i, x in enumerate(drawn, start=1):
         fwd = forward_trace(root, x, walk=w)
         key = f"forward-{i}"
         modes[key] = _forward_mode(root, fwd, w, x)
-        labels[key] = f"forward mode from {w.name(x)}: ∂node/∂{w.name(x)}"
+        labels[key] = f"forward mode from {_bare(w.name(x))}: ∂node/∂{w.name(x)}"
         frames += [(key, k, d) for k, d in enumerate(step_drawings(
-            root, fwd, w, format="svg", max_nodes=max_nodes, forward_from=x, titled=False))]
+            root, fwd, w, format="svg", max_nodes=max_nodes, forward_from=x, titled=False, text_size=TEXT_SIZE))]
     with ThreadPoolExecutor() as pool:     # one `dot` process per frame, side by side
         svgs = list(pool.map(lambda f: f[2].pipe(format="svg", encoding="utf-8"), frames))
     costs = mode_costs(root, w)
-    data = {"modes": modes, "labels": labels, "order": list(modes), "costs": costs,
+    value = f"{w.root_name} = {_summary(root.data)}"
+    headings = {m: title or f"Backward, step by step: {value}" if m == "reverse" else
+                f"Forward mode from {_bare(w.name(x))}, step by step: {value}, ṫ = ∂node/∂{w.name(x)}"
+                for m, x in zip(modes, [None] + drawn)}
+    heading = headings["reverse"]
+    data = {"modes": modes, "labels": labels, "order": list(modes), "costs": costs, "headings": headings,
             "root": w.root_name, "steps": len(back)}
     body = "\n".join(f'<div class="frame" data-mode="{m}" data-k="{k}" hidden>{_inline_svg(svg, f"{m}-{k}")}</div>'
                      for (m, k, _), svg in zip(frames, svgs))
-    heading = title or f"Backward, step by step: {w.root_name} = {_summary(root.data)}"
-    return _PAGE.format(title=html.escape(heading), note=html.escape(w.note), frames=body,
+    return _PAGE.format(title=html.escape(heading), note=html.escape(note), frames=body,
                         options="".join(f'<option value="{k}">{html.escape(v)}</option>' for k, v in labels.items()),
                         costs=html.escape(_costs_text(costs, w)), data=_json(data), style=_STYLE, script=_SCRIPT)
 
@@ -117,10 +144,14 @@ def _costs_text(c: dict, w) -> str:
 
 
 def _inline_svg(svg: str, prefix: str) -> str:
-    """Graphviz's SVG without its XML prologue and doctype, its ids made unique on the page."""
+    """Graphviz's SVG without its XML prologue and doctype, its ids made unique on the page, its
+    fixed size replaced by the page's width, but never so narrow that its text (TEXT_SIZE points)
+    is drawn smaller than MIN_TEXT_PX pixels."""
     svg = svg[svg.index("<svg"):]
     svg = re.sub(r'\bid="', f'id="{prefix}-', svg)
-    return re.sub(r'(<svg[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', r"\1", svg, count=1)
+    box = re.search(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) [\d.]+"', svg)
+    least = f' style="min-width:{math.ceil(float(box.group(1)) * MIN_TEXT_PX / TEXT_SIZE)}px"' if box else ""
+    return re.sub(r'(<svg[^>]*?)\swidth="[^"]*"\s+height="[^"]*"', rf"\1{least}", svg, count=1)
 
 
 def _json(data) -> str:
@@ -162,19 +193,20 @@ h1 { font-size: 18px; margin: 0 0 6px; }
 #counter { font-variant-numeric: tabular-nums; color: #616161; min-width: 90px; }
 #caption { background: #fff8e1; border-left: 4px solid #d32f2f; padding: 6px 10px; margin: 6px 0;
            font-size: 15px; min-height: 2.6em; }
-#main { display: flex; gap: 14px; align-items: flex-start; }
-#frames { flex: 1; overflow: auto; border: 1px solid #e0e0e0; }
-#frames svg { max-width: 100%; height: auto; display: block; }
-#side { width: 290px; font-size: 13px; }
-#table { border-collapse: collapse; width: 100%; }
+#frames { overflow-x: auto; border: 1px solid #e0e0e0; }
+#frames svg { width: 100%; height: auto; display: block; }
+#side { display: flex; gap: 24px; align-items: flex-start; font-size: 14px; margin-top: 8px; }
+#side > table { flex: 0 0 auto; width: auto; min-width: 320px; }
+#side > div { flex: 1; }
+#table { border-collapse: collapse; }
 #table th, #table td { border-bottom: 1px solid #eee; padding: 3px 6px; text-align: left; }
 #table td.v { text-align: right; font-variant-numeric: tabular-nums; }
 #table tr.final td.v { background: #ffcc80; font-weight: bold; }
 #table tr.partial td.v { background: #fff3e0; font-style: italic; }
 #table tr.none td.v { color: #bdbdbd; }
 #table td.n { color: #757575; font-size: 11px; }
-#note, #costs { color: #616161; font-size: 13px; margin: 4px 0; }
-#legend { color: #757575; font-size: 12px; margin-top: 8px; }
+#note, #costs { color: #616161; font-size: 14px; margin: 4px 0; }
+#legend { color: #757575; font-size: 14px; margin-top: 4px; }
 """
 
 _SCRIPT = r"""
@@ -183,7 +215,7 @@ _SCRIPT = r"""
   const slider = document.getElementById('step'), caption = document.getElementById('caption');
   const mode = document.getElementById('mode'), play = document.getElementById('play');
   const table = document.getElementById('table'), counter = document.getElementById('counter');
-  const legend = document.getElementById('legend');
+  const legend = document.getElementById('legend'), heading = document.querySelector('h1');
   const frames = Array.from(document.querySelectorAll('.frame'));
   let current = 'reverse', k = 0, timer = null;
   window.backwardSteps = data.steps;
@@ -196,6 +228,7 @@ _SCRIPT = r"""
     frames.forEach(f => { f.hidden = !(f.dataset.mode === current && Number(f.dataset.k) === k); });
     caption.textContent = m.captions[k];
     legend.textContent = m.legend;
+    heading.textContent = document.title = data.headings[current];
     counter.textContent = k === 0 ? (current === 'reverse' ? 'forward pass done' : 'seeds') : 'step ' + k + ' of ' + last;
     let rows = '<tr><th>' + (current === 'reverse' ? 'input' : 'node') + '</th><th>' + m.head + '</th><th></th></tr>';
     m.rows.forEach((name, i) => {
@@ -252,13 +285,10 @@ _PAGE = """<!DOCTYPE html>
   <span id="counter"></span>
 </div>
 <div id="caption"></div>
-<div id="main">
-  <div id="frames">{frames}</div>
-  <div id="side">
-    <table id="table"></table>
-    <div id="legend"></div>
-    <p id="costs">{costs}</p>
-  </div>
+<div id="frames">{frames}</div>
+<div id="side">
+  <table id="table"></table>
+  <div><div id="legend"></div><p id="costs">{costs}</p></div>
 </div>
 <script type="application/json" id="data">{data}</script>
 <script>{script}</script>

@@ -65,9 +65,8 @@ class Walk:
         self.order = topological_order(root)
         self.mode, self.note = _choose_collapse(self.order, collapse, max_nodes)
         self.box_of = collapsed_items(self.order, self.mode)
-        self.names = _names(self.order)
-        self.root_name = self.names[id(root)] if root.label else "f"
-        self.names[id(root)] = self.root_name
+        self.names = _names(self.order, root)
+        self.root_name = self.names[id(root)]
         self.inputs = [n for n in self.order if not n.inputs and n.requires_grad]
         uses = Counter(id(x) for n in self.order if n.requires_grad for x in n.inputs if x.requires_grad)
         self.uses = uses
@@ -171,11 +170,11 @@ def _backward_caption(chunk, box, arrivals, w: Walk, k: int, total: int) -> str:
     head = (f"∂{f}/∂{f} = {g} to start with" if node is w.root else f"∂{f}/∂{name} = {g} arrives")
     parts = []
     for a in arrivals:
-        x = _bare(w.name(a.input))
+        x = w.name(a.input)             # (x1·w1) in a formula, x1·w1 as the subject of a sentence
         if np.ndim(a.sent) == 0 and np.ndim(a.upstream) == 0:
-            part = (f"{x} gets {g} × ∂{name}/∂{x} = {g} × {_paren(_summary(a.local))} = {_summary(a.sent)}")
+            part = (f"{_bare(x)} gets {g} × ∂{name}/∂{x} = {g} × {_paren(_summary(a.local))} = {_summary(a.sent)}")
         else:
-            part = f"{x} gets ∂{f}/∂{name} pushed back through {node.op.name}: {_summary(a.sent)}"
+            part = f"{_bare(x)} gets ∂{f}/∂{name} pushed back through {node.op.name}: {_summary(a.sent)}"
         done, paths = a.paths
         if paths > 1:
             part += f" (so far {_summary(a.total)}, {done} of {paths} paths)"
@@ -247,27 +246,40 @@ def _forward_caption(chunk, box, twin, w: Walk, wrt, k: int, total: int) -> str:
 
 def mode_costs(root, walk: Walk | None = None) -> dict:
     """What each mode pays for every input's derivative, counted by `count_ops`: one reverse sweep
-    (the engine's backward walk, gradients left as they are) against one forward sweep per input."""
+    (the engine's backward walk, gradients left as they are) against one forward sweep per input.
+    Every sweep seeds every input (1 on one, 0 on the others), so every sweep evaluates the same
+    tangent rules: one is counted, and there are as many sweeps as inputs."""
     w = walk or Walk(root)
     one = np.ones_like(root.data) if isinstance(root.data, np.ndarray) else 1.0
     with count_ops() as c:
         gradients(root, w.inputs, one, root.xp)
     reverse = c.backward
-    per_input = []
-    for x in w.inputs:
+    per_sweep = 0
+    if w.inputs:
         with count_ops() as c:
-            forward_trace(root, x, walk=w)
-        per_input.append(c.tangent)
+            forward_trace(root, w.inputs[0], walk=w)
+        per_sweep = c.tangent
     return {"inputs": len(w.inputs), "reverse_sweeps": 1, "reverse_rules": reverse,
-            "forward_sweeps": len(w.inputs), "forward_rules": sum(per_input),
-            "forward_rules_per_sweep": per_input[0] if per_input else 0}
+            "forward_sweeps": len(w.inputs), "forward_rules": len(w.inputs) * per_sweep,
+            "forward_rules_per_sweep": per_sweep}
+
+
+def check_frames(frames: int, max_frames: int, w: Walk) -> None:
+    """Refuse, saying what to pass, a replay of more than `max_frames` pictures: each is a `dot`
+    run of its own (about 0.2 s for a graph of 30 boxes), so a thousand of them take minutes."""
+    if frames > max_frames:
+        per = "node" if w.mode is None else f"box ({w.mode})"
+        fewer = "collapse='neuron' or collapse='layer'" if w.mode is None else "collapse='layer'"
+        raise ValueError(f"{frames:,} backward steps to draw (one per {per}, {len(w.order):,} nodes) is more than "
+                         f"max_frames={max_frames}: pass {fewer} for fewer, bigger steps, or max_frames={frames} "
+                         f"to draw them all (about {frames // 10 + 1} s or more)")
 
 
 # ---- pictures ------------------------------------------------------------------------------------
 
 def step_drawings(root, steps: list[Step], w: Walk, *, format: str = "png", show_local_grads: bool = True,
                   max_nodes: int = 500, start: bool = False, forward_from=None,
-                  titled: bool = True) -> list[graphviz.Digraph]:
+                  titled: bool = True, text_size: int | None = None) -> list[graphviz.Digraph]:
     """One drawing per step (and, with `start`, one after the forward pass first): the step's nodes
     outlined in red with their edges, each edge it sends along carrying upstream × local = share,
     every gradient (tangent) known so far filled in, partial sums pale, the rest painted out."""
@@ -300,7 +312,8 @@ def step_drawings(root, steps: list[Step], w: Walk, *, format: str = "png", show
         drawings.append(draw_graph(
             root, format=format, show_grad=False, values={row: get}, show_order=forward_from is None,
             show_local_grads=show_local_grads, max_nodes=max_nodes, collapse=w.mode,
-            highlight=s.nodes if s is not None else None, edge_notes=edge_notes, title=title if titled else None))
+            highlight=s.nodes if s is not None else None, edge_notes=edge_notes, title=title if titled else None,
+            text_size=text_size))
     return drawings
 
 
@@ -317,7 +330,7 @@ def _arrival_text(a: Arrival) -> str:
 
 
 def backward_frames(root, *, show_local_grads: bool = True, max_nodes: int = 500,
-                    collapse: str | None = None) -> list[graphviz.Digraph]:
+                    collapse: str | None = None, max_frames: int = 60) -> list[graphviz.Digraph]:
     """One picture per step of backward (per node it visits, or per group when collapsed), in its
     order, not yet rendered (`draw_backward_steps` renders them; a program with its own renderer,
     such as the `graph` command, takes these).
@@ -327,9 +340,11 @@ def backward_frames(root, *, show_local_grads: bool = True, max_nodes: int = 500
     back along, each carrying ∂L/∂node × ∂node/∂input = the share that arrives; each input's grad
     row shows the running sum as shares arrive (pale while partial), gradients not reached yet are
     painted out (their room kept, so every frame lays out alike). Call `root.backward()` first.
+    More than `max_frames` steps are refused (`check_frames`), saying what to pass.
     """
     w = Walk(root, collapse, max_nodes)
     steps = backward_trace(root, walk=w)
+    check_frames(len(steps), max_frames, w)
     return step_drawings(root, steps, w, show_local_grads=show_local_grads, max_nodes=max_nodes)
 
 

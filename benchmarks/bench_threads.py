@@ -11,7 +11,8 @@ counts, in turns (threadpoolctl sets the count around each epoch; `nn.set_num_th
 `fit` from choosing its own), first on the machine as it is (the load average printed beside it:
 a shared machine is rarely quiet), then with one core busy: a process this benchmark starts,
 spinning, and stops afterwards (it also stops itself after SPIN_LIMIT seconds, whatever happens
-here). The sine RNN epoch joins when `nn.SimpleRNN` exists.
+here). The models: the MNIST MLP, the handout's CNN (on a fifth of its images), and the sine
+RNN (bench_rnn_epoch's).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from threadpoolctl import ThreadpoolController
 
 import bench_cnn_epoch as cnn
 import bench_mnist_epoch as mnist
+import bench_rnn_epoch as rnn
 import nn
 from common import Result, time_once
 
@@ -72,21 +74,10 @@ def epochs(quick: bool) -> dict:
     conv = cnn.nn_model(nn, cnn.initial_weights())
     models = {f"MNIST MLP 784-64-10, {len(X):,} images": lambda: mlp.fit(X, Y, epochs=1, batch_size=100, verbose=0),
               f"the handout's CNN, {len(Xc):,} images": lambda: conv.fit(Xc, Yc, epochs=1, batch_size=100, verbose=0)}
-    if hasattr(nn, "SimpleRNN"):
-        models.update(_sine_rnn(quick))
+    Xs, Ys = rnn.sine_data(quick)
+    sine = rnn.sine_model(nn)
+    models[f"the sine RNN, SimpleRNN(16), {len(Xs):,} windows"] = lambda: sine.fit(Xs, Ys, epochs=1, batch_size=50, verbose=0)
     return models
-
-
-def _sine_rnn(quick: bool) -> dict:
-    """The sine chapter's RNN: 32 SimpleRNN units over windows of 20 samples, predicting the next."""
-    t = np.arange(2_000 if quick else 20_000, dtype=np.float32) * 0.1
-    wave = np.sin(t)
-    X = np.lib.stride_tricks.sliding_window_view(wave[:-1], 20)[..., None].copy()
-    Y = wave[20:, None].copy()
-    model = nn.Sequential([nn.SimpleRNN(32, input_shape=(20, 1)), nn.Dense(1)])
-    model.compile(optimizer="adam", loss="mse")
-    return {f"sine RNN (SimpleRNN 32, 20 steps), {len(X):,} windows":
-            lambda: model.fit(X, Y, epochs=1, batch_size=100, verbose=0)}
 
 
 @contextmanager

@@ -11,9 +11,9 @@ count for their own work and put the old one back when they return:
 
 Why one. NumPy's BLAS (OpenBLAS) starts a thread per core. The course's products are small
 (batch 100 × 784 × 64; the CNN's 19,600 × 144 × 32): on a 2-core machine with both cores free a
-second thread makes an epoch 7 % (MLP) to 17 % (CNN) quicker, but as soon as another process
-holds a core every product waits for the thread that core runs, and an epoch takes 2× to 9× as
-long (README, "Performance"; `benchmarks/bench_threads.py`). Lab machines and free notebook
+second thread makes the CNN's epoch 13–17 % quicker (the MLP's and the RNN's: about even), but as
+soon as another process holds a core every product waits for the thread that core runs, and an
+epoch takes 1.8× to 9× as long (README, "Performance"; `benchmarks/bench_threads.py`). Lab machines and free notebook
 services give students two shared cores, so one thread, the bounded loss. On a machine of your
 own, bigger models may gain from more: set_num_threads(None).
 

@@ -10,9 +10,9 @@ from nn import threads
 
 
 def blas_threads_now() -> int:
-    """NumPy's own BLAS: other libraries loaded by earlier tests (SciPy's, Keras's) may come first."""
-    return next(lib["num_threads"] for lib in threadpool_info()
-                if lib["user_api"] == "blas" and "numpy" in lib["filepath"])
+    """The thread count of NumPy's own BLAS (scipy, when loaded, brings another, listed first)."""
+    blas = [lib for lib in threadpool_info() if lib["user_api"] == "blas"]
+    return next((lib for lib in blas if "numpy" in lib["filepath"]), blas[0])["num_threads"]
 
 
 class Seen(nn.callbacks.Callback):

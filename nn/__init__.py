@@ -83,8 +83,8 @@ _NOT_HERE = {
     "Attention": "for attention, move to PyTorch (torch.nn.MultiheadAttention); model.to_torch() starts you there",
     "MultiHeadAttention": "for attention, move to PyTorch (torch.nn.MultiheadAttention); model.to_torch() starts "
                           "you there",
-    "BatchNormalization": "nn has no normalization layers; scale the inputs with nn.preprocessing.StandardScaler",
-    "LayerNormalization": "nn has no normalization layers; scale the inputs with nn.preprocessing.StandardScaler",
+    "LayerNormalization": "nn normalizes over the batch only: nn.BatchNormalization (or BatchNorm1d/2d); for "
+                          "inputs, nn.preprocessing.StandardScaler",
     "Input": "give the first layer input_shape=... (e.g. LSTM(32, input_shape=(T, F))), as older Keras code does",
 }
 

@@ -9,13 +9,14 @@ the 2-2-1 sigmoid network of "Basic Neural Networks", and the L2 term of "Multil
 from __future__ import annotations
 
 import ast
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from doclinks import assert_links_point_at_the_formula
 from hypothesis import given, settings, strategies as st
 
 import nn
@@ -411,10 +412,4 @@ print("ok")
 
 def test_backprop_md_links_point_at_the_formula():
     """docs/backprop.md links each equation to ../nn/manual/mlp.py#L<n>; line n must compute that equation."""
-    doc = (ROOT / "docs" / "backprop.md").read_text()
-    code = (ROOT / "nn" / "manual" / "mlp.py").read_text().splitlines()
-    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual/mlp\.py#L(\d+)\)", doc)
-    assert len(links) >= 8
-    for formula, line in links:
-        comment = code[int(line) - 1].partition("# ")[2]                 # the formula must be in the line's comment
-        assert formula in comment, f"mlp.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+    assert_links_point_at_the_formula("mlp.py", at_least=8)

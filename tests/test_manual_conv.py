@@ -10,13 +10,14 @@ then a whole small CNN, and the handout's 6×6 example.
 from __future__ import annotations
 
 import ast
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from doclinks import assert_links_point_at_the_formula
 
 import tinygrad_edu as tg
 from nn import manual
@@ -179,13 +180,7 @@ print("ok")
 
 def test_backprop_md_convolution_links_point_at_the_formula():
     """docs/backprop.md links each convolution formula to ../nn/manual/cnn.py#L<n>; line n must compute it."""
-    doc = (ROOT / "docs" / "backprop.md").read_text()
-    code = (ROOT / "nn" / "manual" / "cnn.py").read_text().splitlines()
-    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual/cnn\.py#L(\d+)\)", doc)
-    assert len(links) >= 12
-    for formula, line in links:
-        comment = code[int(line) - 1].partition("# ")[2]
-        assert formula in comment, f"cnn.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+    assert_links_point_at_the_formula("cnn.py", at_least=12)
 
 
 @pytest.mark.parametrize("pool", ["MaxPooling2D", "AveragePooling2D"])

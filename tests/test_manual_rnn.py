@@ -4,13 +4,14 @@ links land on their formulas."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+
+from doclinks import assert_links_point_at_the_formula
 
 import nn
 import oracles
@@ -101,13 +102,7 @@ def test_rnn_py_runs_copied_alone(tmp_path):
 
 def test_backprop_md_bptt_links_point_at_the_formula():
     """docs/backprop.md links each BPTT formula to ../nn/manual/rnn.py#L<n>; line n must compute it."""
-    doc = (ROOT / "docs" / "backprop.md").read_text()
-    code = (ROOT / "nn" / "manual" / "rnn.py").read_text().splitlines()
-    links = re.findall(r"\[`([^`]+)`\]\(\.\./nn/manual/rnn\.py#L(\d+)\)", doc)
-    assert len(links) >= 8
-    for formula, line in links:
-        comment = code[int(line) - 1].partition("# ")[2]
-        assert formula in comment, f"rnn.py line {line} does not carry {formula!r}: {code[int(line) - 1]!r}"
+    assert_links_point_at_the_formula("rnn.py", at_least=8)
 
 
 def test_models_the_hand_bptt_does_not_cover_say_so():

@@ -144,6 +144,14 @@ def _padded_nhwc(input_shape: tuple, padding: tuple[int, int]) -> tuple:
     return (n, None if h is None else h + 2 * ph, None if w is None else w + 2 * pw, c)
 
 
+def _torch_conv_arguments(layer: Layer, in_channels, out_channels, kernel_size, stride, padding, bias) -> None:
+    """PyTorch's Conv2d and ConvTranspose2d arguments, checked and kept on the layer."""
+    layer.in_channels, layer.out_channels, layer.use_bias = int(in_channels), int(out_channels), bias
+    layer.kernel_size = size_pair(layer.who, "kernel_size", kernel_size)
+    layer.stride = size_pair(layer.who, "stride", stride)
+    layer.padding = _torch_padding(layer.who, padding)
+
+
 def _torch_weights(layer: Layer, shape: tuple, fan_in_channels: int, bias: bool) -> None:
     """weight of `shape` and bias (shape[1] or shape[0] entries: the output channels) as PyTorch
     initialises them: U(-1/√fan_in, 1/√fan_in), fan_in = fan_in_channels · kh · kw."""
@@ -171,11 +179,7 @@ class Conv2d(Layer):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, bias: bool = True,
                  name: str | None = None):
         super().__init__(name)
-        who = self.who
-        self.in_channels, self.out_channels, self.use_bias = int(in_channels), int(out_channels), bias
-        self.kernel_size = size_pair(who, "kernel_size", kernel_size)
-        self.stride = size_pair(who, "stride", stride)
-        self.padding = _torch_padding(who, padding)
+        _torch_conv_arguments(self, in_channels, out_channels, kernel_size, stride, padding, bias)
         _torch_weights(self, (self.out_channels, self.in_channels) + self.kernel_size, self.in_channels, bias)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
@@ -253,14 +257,10 @@ class ConvTranspose2d(Layer):
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
                  bias: bool = True, name: str | None = None):
         super().__init__(name)
-        who = self.who
-        self.in_channels, self.out_channels, self.use_bias = int(in_channels), int(out_channels), bias
-        self.kernel_size = size_pair(who, "kernel_size", kernel_size)
-        self.stride = size_pair(who, "stride", stride)
-        self.padding = _torch_padding(who, padding)
-        self.output_padding = _torch_padding(who, output_padding)
+        _torch_conv_arguments(self, in_channels, out_channels, kernel_size, stride, padding, bias)
+        self.output_padding = _torch_padding(self.who, output_padding)
         if any(op >= s for op, s in zip(self.output_padding, self.stride)):
-            raise ValueError(f"{who}: output_padding {self.output_padding} must be smaller than stride {self.stride}")
+            raise ValueError(f"{self.who}: output_padding {self.output_padding} must be smaller than stride {self.stride}")
         _torch_weights(self, (self.in_channels, self.out_channels) + self.kernel_size, self.out_channels, bias)
 
     def compute_output_shape(self, input_shape: tuple) -> tuple:
